@@ -1,0 +1,140 @@
+"""What a website form sends: LeadSubmitted v1."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    NonNegativeInt,
+    field_validator,
+    model_validator,
+)
+
+#: Largest message the pipeline accepts; larger ones are dead-lettered.
+MAX_MESSAGE_BYTES = 64 * 1024
+#: Largest serialised size of the unknown fields kept in ``extra``.
+MAX_EXTRA_BYTES = 16 * 1024
+
+OptStr = str | None
+
+
+def nfkc_deep(value: Any) -> Any:
+    """Apply Unicode NFKC to every string inside a JSON value."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", value).strip()
+    if isinstance(value, dict):
+        return {nfkc_deep(k): nfkc_deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfkc_deep(v) for v in value]
+    return value
+
+
+class Utm(BaseModel):
+    """Campaign attribution parameters."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    source: OptStr = Field(default=None, max_length=256)
+    medium: OptStr = Field(default=None, max_length=256)
+    campaign: OptStr = Field(default=None, max_length=256)
+    term: OptStr = Field(default=None, max_length=256)
+    content: OptStr = Field(default=None, max_length=256)
+
+
+class Activity(BaseModel):
+    """Behaviour the website saw before the form was sent."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    page_views: NonNegativeInt = 0
+    pricing_page_views: NonNegativeInt = 0
+    content_downloads: NonNegativeInt = 0
+    webinar_attended: bool = False
+    email_clicks: NonNegativeInt = 0
+
+
+class Consent(BaseModel):
+    """What the person agreed to."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    marketing: bool | None = None
+    processing: bool | None = None
+
+
+class LeadSubmitted(BaseModel):
+    """A form submission, version 1 (flat JSON; unknown fields kept in ``extra``)."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    event_id: str = Field(min_length=1, max_length=128)
+    submitted_at: AwareDatetime
+    form_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    email: EmailStr
+    first_name: OptStr = Field(default=None, max_length=200)
+    last_name: OptStr = Field(default=None, max_length=200)
+    full_name: OptStr = Field(default=None, max_length=400)
+    company: OptStr = Field(default=None, max_length=400)
+    job_title: OptStr = Field(default=None, max_length=200)
+    phone: OptStr = Field(default=None, max_length=64)
+    country: OptStr = Field(default=None, max_length=100)
+    region: OptStr = Field(default=None, max_length=100)
+    employees: int | str | None = None
+    budget: OptStr = Field(default=None, max_length=200)
+    timeline: OptStr = Field(default=None, max_length=200)
+    message: OptStr = Field(default=None, max_length=10_000)
+    page_url: OptStr = Field(default=None, max_length=2048)
+    referrer: OptStr = Field(default=None, max_length=2048)
+    honeypot: OptStr = Field(default=None, max_length=2048)
+    utm: Utm = Field(default_factory=Utm)
+    activity: Activity = Field(default_factory=Activity)
+    consent: Consent = Field(default_factory=Consent)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise_and_collect_extra(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = nfkc_deep(data)
+        known = set(cls.model_fields)
+        extra = {k: v for k, v in data.items() if k not in known}
+        kept = {k: v for k, v in data.items() if k in known}
+        if extra:
+            given = kept.get("extra")
+            merged = {**(given if isinstance(given, dict) else {}), **extra}
+            kept["extra"] = merged
+        return kept
+
+    @field_validator("extra")
+    @classmethod
+    def _cap_extra(cls, value: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
+        if size > MAX_EXTRA_BYTES:
+            raise ValueError(f"unknown fields take {size} bytes; at most {MAX_EXTRA_BYTES}")
+        return value
+
+    @field_validator(
+        "first_name", "last_name", "full_name", "company", "job_title", "phone",
+        "country", "region", "budget", "timeline", "message", "page_url", "referrer",
+        "honeypot", mode="after",
+    )
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("employees", mode="after")
+    @classmethod
+    def _employees_not_negative(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and value < 0:
+            raise ValueError("employees cannot be negative")
+        if isinstance(value, str) and not value:
+            return None
+        return value

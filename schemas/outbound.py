@@ -1,0 +1,170 @@
+"""What the pipeline emits: handoffs, nurture events, dead letters, feedback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.inbound import Utm
+
+
+class Stage(StrEnum):
+    """Sales readiness of a handed-off lead."""
+
+    MQL = "MQL"
+    SQL = "SQL"
+
+
+class Disposition(StrEnum):
+    """Why a lead went back to marketing instead of sales."""
+
+    NURTURE = "nurture"
+    DISQUALIFIED = "disqualified"
+    DUPLICATE = "duplicate"
+
+
+class ErrorCode(StrEnum):
+    """Machine-readable reason a message became a dead letter."""
+
+    TOO_LARGE = "too_large"
+    NOT_UTF8 = "not_utf8"
+    NOT_JSON = "not_json"
+    NOT_OBJECT = "not_object"
+    SCHEMA_INVALID = "schema_invalid"
+    PROCESSING_FAILED = "processing_failed"
+
+
+class FeedbackAction(StrEnum):
+    """What sales did with a handoff."""
+
+    CLAIMED = "claimed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    CONTACTED = "contacted"
+    WON = "won"
+    LOST = "lost"
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Reason(_Event):
+    """One rule's contribution to a decision."""
+
+    rule: str
+    points: int = 0
+    detail: str = ""
+
+
+class Account(_Event):
+    """The company behind a lead, matched or derived."""
+
+    name: str | None = None
+    domain: str | None = None
+    employees: int | None = None
+    industry: str | None = None
+    country: str | None = None
+    matched: bool = False
+    match_confidence: float | None = None
+
+
+class Contact(_Event):
+    """The person, normalised."""
+
+    email: str
+    full_name: str = ""
+    given_name: str | None = None
+    family_name: str | None = None
+    phone: str | None = None
+    job_title: str | None = None
+    seniority: str | None = None
+    department: str | None = None
+    country: str | None = None
+    region: str | None = None
+
+
+class Source(_Event):
+    """Where the lead came from."""
+
+    form_id: str
+    page_url: str | None = None
+    referrer: str | None = None
+    utm: Utm = Field(default_factory=Utm)
+
+
+class HandoffEvent(_Event):
+    """A qualified lead handed to a sales queue."""
+
+    schema_version: Literal[1] = 1
+    handoff_id: str
+    event_id: str
+    lead_id: str
+    account: Account
+    queue: str
+    owner: str | None
+    stage: Stage
+    score: int = Field(ge=0, le=100)
+    fit: int = Field(ge=0, le=100)
+    intent: int = Field(ge=0, le=100)
+    reasons: list[Reason]
+    rules_version: str
+    contact: Contact
+    source: Source
+    submitted_at: AwareDatetime
+    qualified_at: AwareDatetime
+    sla_due_at: AwareDatetime
+
+
+class NurtureEvent(_Event):
+    """A lead returned to marketing, with the reasons."""
+
+    schema_version: Literal[1] = 1
+    event_id: str
+    lead_id: str
+    disposition: Disposition
+    reasons: list[Reason]
+    score: int = Field(ge=0, le=100)
+    fit: int = Field(ge=0, le=100)
+    intent: int = Field(ge=0, le=100)
+    rules_version: str
+    contact: Contact
+    source: Source
+    submitted_at: AwareDatetime
+    decided_at: AwareDatetime
+
+
+class SourcePosition(_Event):
+    """Where a dead-lettered message was read."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class DeadLetter(_Event):
+    """An input that could not be processed, kept whole for repair and replay."""
+
+    schema_version: Literal[1] = 1
+    error: ErrorCode
+    detail: str
+    fields: list[str] = Field(default_factory=list)
+    event_id: str | None = None
+    payload: str
+    payload_encoding: Literal["utf-8", "base64"] = "utf-8"
+    source: SourcePosition
+    failed_at: datetime
+
+
+class Feedback(_Event):
+    """What sales did with a handoff."""
+
+    schema_version: Literal[1] = 1
+    handoff_id: str
+    action: FeedbackAction
+    reason: str | None = None
+    by: str | None = None
+    at: AwareDatetime

@@ -1,0 +1,67 @@
+"""Intake: decode, validate, normalise, enrich and qualify each submitted lead."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+import faust
+
+from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
+from streams.logic.pipeline import decide
+from streams.logic.policy import load_policy
+from streams.runtime.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class RecentIds:
+    """A bounded memory of recently seen event ids (the database holds the real guarantee)."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def seen(self, event_id: str) -> bool:
+        """Record an id; True when it was already there."""
+        if event_id in self._ids:
+            self._ids.move_to_end(event_id)
+            return True
+        self._ids[event_id] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return False
+
+
+def register(app: faust.App, settings: Settings) -> Any:
+    """Attach the intake agent to the app."""
+    policy = load_policy(settings.rules_file)
+    raw = {"key_type": bytes, "value_type": bytes, "value_serializer": "raw", "key_serializer": "raw"}
+    submitted = app.topic(settings.topic_submitted, **raw)
+    routing = app.topic(settings.topic_routing, **raw)
+    nurture = app.topic(settings.topic_nurture, **raw)
+    dlq = app.topic(settings.topic_dlq, **raw)
+    recent = RecentIds()
+    log.info("intake: policy %s", policy.version)
+
+    @app.agent(submitted, name="handoff.intake")
+    async def intake(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            msg = event.message
+            position = SourcePosition(topic=msg.topic, partition=msg.partition, offset=msg.offset)
+            outcome = decide(event.value, position, policy)
+            if isinstance(outcome, DeadLetter):
+                log.warning("dead letter %s at %s/%s/%s: %s", outcome.error.value, msg.topic,
+                            msg.partition, msg.offset, outcome.detail)
+                await dlq.send(value=outcome.model_dump_json().encode())
+            elif recent.seen(outcome.event_id):
+                log.info("event %s seen before: idempotent no-op", outcome.event_id)
+            elif isinstance(outcome, NurtureEvent):
+                await nurture.send(key=outcome.lead_id.encode(),
+                                   value=outcome.model_dump_json().encode())
+            elif isinstance(outcome, HandoffEvent):
+                await routing.send(key=outcome.queue.encode(),
+                                   value=outcome.model_dump_json().encode())
+
+    return intake

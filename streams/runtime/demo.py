@@ -1,0 +1,155 @@
+"""`handoff demo`: the whole pipeline on the embedded broker and SQLite, accounted lead by lead."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+from sqlalchemy.orm import Session
+
+from sinks.queue import count_by_queue, recorded_event_ids
+from sinks.store import create_schema, make_engine
+from streams.client import LeadProducer, key_of
+from streams.runtime.lag import collect_lag, render_lag_table
+from streams.runtime.samples import sample_messages
+from streams.runtime.settings import Settings
+from streams.runtime.supervisor import Stack
+
+
+@dataclass
+class Accounting:
+    """Where every sent message ended up."""
+
+    sent: dict[tuple[int, int], str | None] = field(default_factory=dict)  # position -> event_id
+    handoffs: set[str] = field(default_factory=set)
+    nurture: Counter[str] = field(default_factory=Counter)
+    dead: Counter[str] = field(default_factory=Counter)
+    accounted: set[tuple[int, int]] = field(default_factory=set)
+
+    def missing(self) -> int:
+        """Messages with no outcome yet."""
+        return len(self.sent) - len(self.accounted)
+
+
+def _consume_outcomes(settings: Settings, acc: Accounting, deadline: float, stack: Stack) -> None:
+    by_event = {eid: pos for pos, eid in acc.sent.items() if eid}
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_servers, enable_auto_commit=False, group_id=None,
+        fetch_max_wait_ms=50, client_id="handoff-demo",
+    )
+    topics = (settings.topic_handoff, settings.topic_nurture, settings.topic_dlq)
+    parts = [TopicPartition(t, p) for t in topics
+             for p in sorted(consumer.partitions_for_topic(t) or {0})]
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    nurture_seen: set[str] = set()
+    try:
+        while acc.missing() and time.monotonic() < deadline and not stack.failed():
+            for tp, records in consumer.poll(timeout_ms=200).items():
+                for rec in records:
+                    doc = orjson.loads(rec.value)
+                    if tp.topic == settings.topic_dlq:
+                        pos = (doc["source"]["partition"], doc["source"]["offset"])
+                        if pos in acc.sent and pos not in acc.accounted:
+                            acc.dead[doc["error"]] += 1
+                            acc.accounted.add(pos)
+                        continue
+                    pos = by_event.get(doc["event_id"])
+                    if pos is None or pos in acc.accounted:
+                        continue
+                    acc.accounted.add(pos)
+                    if tp.topic == settings.topic_handoff:
+                        acc.handoffs.add(doc["event_id"])
+                    elif doc["event_id"] not in nurture_seen:
+                        nurture_seen.add(doc["event_id"])
+                        acc.nurture[doc["disposition"]] += 1
+    finally:
+        consumer.close()
+
+
+def _wait_for_sink(settings: Settings, acc: Accounting, deadline: float, stack: Stack) -> set[str]:
+    engine = make_engine(settings.database_url)
+    wanted = sorted(acc.handoffs)
+    stored: set[str] = set()
+    try:
+        while time.monotonic() < deadline and not stack.failed():
+            with Session(engine) as session:
+                stored = recorded_event_ids(session=session, event_ids=wanted)
+            if len(stored) == len(wanted):
+                break
+            time.sleep(0.1)
+        return stored
+    finally:
+        engine.dispose()
+
+
+def _print_summary(settings: Settings, acc: Accounting, stored: int, seconds: float) -> None:
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        rows = count_by_queue(session=session)
+    engine.dispose()
+    total = len(acc.sent)
+    print(f"\nHandoff demo: {total} leads sent, {len(acc.accounted)} accounted for "
+          f"in {seconds:.2f} s ({total / seconds:.0f} leads/s end to end)\n")
+    print(f"  handed off to sales   {len(acc.handoffs):6d}  (in the sales queue store: {stored})")
+    for disposition, n in sorted(acc.nurture.items()):
+        print(f"  {disposition:<21} {n:6d}")
+    for error, n in sorted(acc.dead.items()):
+        print(f"  dead letter: {error:<8} {n:6d}")
+    print("\nSales queues (rows; submissions include repeat visits attached to an open row):")
+    print(f"  {'queue':<14}{'stage':<7}{'status':<9}{'rows':>6}{'submissions':>13}")
+    for queue, stage, status, n, subs in rows:
+        print(f"  {queue:<14}{stage:<7}{status:<9}{n:>6}{subs:>13}")
+
+
+def _settled_lag(settings: Settings, timeout_s: float = 10.0) -> str:
+    groups = [settings.worker_group, settings.sink_group]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = collect_lag(settings.kafka_bootstrap_servers, groups=groups)
+        settled = {r.group for r in rows} == set(groups) and not any(r.lag for r in rows)
+        if settled or time.monotonic() > deadline:
+            return render_lag_table(rows)
+        time.sleep(0.25)
+
+
+def run_demo(settings: Settings, *, leads: int, timeout_s: float = 120.0, seed: int = 7,
+             log_dir: Path | None = None) -> int:
+    """Run the demo; 0 when every lead is accounted for and every handoff is in the store."""
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    engine.dispose()
+    messages = sample_messages(leads, seed=seed)
+    started = time.monotonic()
+    with Stack(settings, log_dir=log_dir) as stack:
+        settings = stack.settings
+        print(f"embedded broker on {settings.kafka_bootstrap_servers}; database {settings.database_url}")
+        acc = Accounting()
+        t0 = time.monotonic()
+        with LeadProducer(settings.kafka_servers, topic=settings.topic_submitted) as producer:
+            futures = [producer.send_raw(m, key_of(m)) for m in messages]
+            for message, future in zip(messages, futures, strict=True):
+                meta = future.get(timeout=30)
+                key = key_of(message)
+                acc.sent[(meta.partition, meta.offset)] = key.decode() if key else None
+        deadline = time.monotonic() + timeout_s
+        _consume_outcomes(settings, acc, deadline, stack)
+        stored = _wait_for_sink(settings, acc, deadline, stack)
+        elapsed = time.monotonic() - t0
+        failures = stack.failed()
+        _print_summary(settings, acc, len(stored), elapsed)
+        print("\nConsumer lag:")
+        print(_settled_lag(settings))
+    print(f"\n(total run time including start-up and shutdown: {time.monotonic() - started:.1f} s)")
+    if failures:
+        print("worker failures: " + "; ".join(failures))
+    missing = acc.missing() + (len(acc.handoffs) - len(stored))
+    if missing:
+        print(f"FAILED: {missing} leads not accounted for")
+        return 1
+    print("OK: every lead is accounted for (handoff, nurture or dead letter).")
+    return 0

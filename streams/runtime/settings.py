@@ -1,0 +1,100 @@
+"""Configuration: one frozen settings class, ``HANDOFF_`` environment prefix, ``.env`` honoured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(SystemExit):
+    """A configuration value is wrong; the message says which and how to fix it."""
+
+
+class Settings(BaseSettings):
+    """Everything a Handoff process reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HANDOFF_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    database_url: str = "sqlite:///handoff.db"
+    rules_file: Path | None = None
+
+    topic_submitted: str = "leads.submitted"
+    topic_handoff: str = "leads.handoff"
+    topic_nurture: str = "leads.nurture"
+    topic_dlq: str = "leads.dlq"
+    topic_feedback: str = "leads.feedback"
+    topic_sla: str = "leads.sla"
+    topic_routing: str = "leads.routing"
+    partitions: int = Field(default=4, ge=1, le=1024)
+    replication_factor: int = Field(default=1, ge=1, le=16)
+
+    worker_group: str = "handoff-worker"
+    sink_group: str = "handoff-sink"
+
+    # Production Kafka values; the embedded broker answers JoinGroup only after
+    # half the session timeout, so `handoff up`/`demo` and tests use fast ones.
+    session_timeout_s: float = Field(default=30.0, gt=0.5, le=600)
+    heartbeat_interval_s: float = Field(default=3.0, gt=0.05, le=60)
+    fetch_max_wait_ms: int = Field(default=10, ge=0, le=5000)
+    commit_interval_s: float = Field(default=1.0, gt=0, le=60)
+
+    sink_batch_size: int = Field(default=500, ge=1, le=100_000)
+    sink_batch_within_s: float = Field(default=0.05, gt=0, le=60)
+    sink_retry_max_backoff_s: float = Field(default=30.0, gt=0, le=3600)
+
+    state_dir: Path = Path(".handoff")
+    web_enabled: bool = False
+    web_port: int = Field(default=6066, ge=0, le=65535)
+    log_level: str = "info"
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _servers_have_ports(cls, value: str) -> str:
+        for server in value.split(","):
+            host, _, port = server.strip().rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"expected host:port[,host:port…], got {value!r}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("use sqlite:///FILE or postgresql+psycopg://USER@HOST/DB")
+        return value
+
+    @model_validator(mode="after")
+    def _heartbeat_below_session(self) -> Settings:
+        if self.heartbeat_interval_s * 3 > self.session_timeout_s:
+            raise ValueError("heartbeat_interval_s must be at most a third of session_timeout_s")
+        return self
+
+    @property
+    def kafka_servers(self) -> list[str]:
+        """Bootstrap servers as a list."""
+        return [s.strip() for s in self.kafka_bootstrap_servers.split(",")]
+
+    @property
+    def output_topics(self) -> tuple[str, ...]:
+        """Every topic the pipeline creates."""
+        return (
+            self.topic_submitted, self.topic_routing, self.topic_handoff, self.topic_nurture,
+            self.topic_dlq, self.topic_feedback, self.topic_sla,
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, failing fast with a readable message on a bad value."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [
+            f"  HANDOFF_{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
