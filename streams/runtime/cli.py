@@ -172,6 +172,17 @@ def lag(as_json: bool, groups: tuple[str, ...]) -> None:
     click.echo(json.dumps(lag_as_json(rows), indent=2) if as_json else render_lag_table(rows))
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+def serve(host: str, port: int) -> None:
+    """Run the HTTP service (lead intake, sales queue API and pages) until SIGINT/SIGTERM."""
+    from streams.web.app import run_web
+
+    click.echo(f"serving on http://{host}:{port}")
+    run_web(_settings(), host=host, port=port)
+
+
 @main.group()
 def schemas() -> None:
     """Event schemas."""
@@ -208,6 +219,11 @@ def rules_check(file: Path | None) -> None:
         sys.exit(1)
     click.echo(f"ok: {policy.version} ({len(policy.routing)} routes, {len(policy.queues)} queues)")
 
+
+# Command groups that live in their own modules.
+from streams.runtime import cli_extras  # noqa: E402
+
+cli_extras.register(main)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,1 @@
+"""The HTTP service: lead intake for websites, the sales queue API and pages, ops endpoints."""
