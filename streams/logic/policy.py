@@ -122,6 +122,8 @@ class Policy(_Strict):
     intent: Intent
     routing: list[Route] = Field(min_length=1)
     queues: dict[str, QueueConfig]
+    # What to do when a handoff breaches its SLA; validated by the SLA module.
+    sla: dict[str, Any] | None = None
     version: str = ""
 
     @model_validator(mode="after")
