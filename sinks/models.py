@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, text
+from sqlalchemy import JSON, DateTime, Dialect, Index, Integer, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 OPEN_STATUSES = ("open", "claimed")
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp on every backend (SQLite stores it as UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every Handoff timestamp carries a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     """Declarative base of every Handoff table."""
+
+    type_annotation_map = {datetime: UTCDateTime}
 
 
 class QueueItem(Base):
@@ -32,10 +54,10 @@ class QueueItem(Base):
     full_name: Mapped[str | None] = mapped_column(String(400))
     company: Mapped[str | None] = mapped_column(String(400))
     country: Mapped[str | None] = mapped_column(String(2))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sla_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sla_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submissions: Mapped[int] = mapped_column(Integer, default=1)
     handoff: Mapped[dict[str, Any]] = mapped_column(JSON)
 
@@ -59,4 +81,4 @@ class HandoffRecord(Base):
     event_id: Mapped[str] = mapped_column(String(128), unique=True)
     lead_id: Mapped[str] = mapped_column(String(64), index=True)
     queue_handoff_id: Mapped[str] = mapped_column(String(64), index=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

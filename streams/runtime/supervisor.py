@@ -70,15 +70,19 @@ class Stack:
         return self
 
     def _spawn(self, role: str, index: int, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
-        out: int | object = subprocess.DEVNULL
+        log = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = open(self.log_dir / f"{role}-{index}.log", "ab")  # noqa: SIM115 - child owns it
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "streams.runtime.cli", role],
-            env=dict(env), stdout=out, stderr=subprocess.STDOUT,  # type: ignore[arg-type]
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
-        )
+            log = open(self.log_dir / f"{role}-{index}.log", "ab")  # noqa: SIM115
+        try:
+            return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "streams.runtime.cli", role],
+                env=dict(env), stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+            )
+        finally:
+            if log is not None:
+                log.close()  # the child holds its own descriptor
 
     def failed(self) -> list[str]:
         """Describe children that exited on their own."""
