@@ -63,7 +63,7 @@ def _lead(fake_ja: Faker, fake_en: Faker, rng: random.Random, i: int, now: datet
 
 def sample_messages(n: int, *, seed: int = 7, now: datetime | None = None) -> list[bytes]:
     """Return ``n`` raw messages: mostly valid leads, plus spam and malformed ones (about 5%)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - sample data, not security
     Faker.seed(seed)
     fake_ja, fake_en = Faker("ja_JP"), Faker("en_US")
     now = now or datetime.now(UTC)

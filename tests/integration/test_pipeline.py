@@ -91,7 +91,8 @@ def test_leads_flow_to_queue_nurture_and_dead_letters(pipeline: Stack) -> None:
     rows = queued()
     assert rows["big"].queue == "enterprise" and rows["big"].stage == "SQL"
     assert rows["small"].queue == "inside-sales"
-    assert rows["fw"].email == "full@acme-corp.co.jp" and rows["fw"].handoff["contact"]["phone"] == "+81312345678"
+    assert rows["fw"].email == "full@acme-corp.co.jp"
+    assert rows["fw"].handoff["contact"]["phone"] == "+81312345678"
     assert all(r.owner for r in rows.values())
     with Session(engine) as session:
         assert sorted(session.scalars(select(HandoffRecord.event_id))) == ["big", "dup", "fw", "small"]

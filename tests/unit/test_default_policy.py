@@ -88,8 +88,9 @@ def test_disqualifiers(fields: dict[str, Any], rule: str) -> None:
 
 
 def test_full_width_japanese_lead_is_normalised_in_the_handoff() -> None:
-    out = run(form_id="contact-sales", email="ｔａｒｏ＠ＡＣＭＥ．ｃｏ．ｊｐ", phone="０３－１２３４－５６７８",
-              country="日本", last_name="山田", first_name="太郎", company="株式会社アクメ")
+    out = run(form_id="contact-sales", email="ｔａｒｏ＠ＡＣＭＥ．ｃｏ．ｊｐ",
+              phone="０３－１２３４－５６７８", country="日本", last_name="山田", first_name="太郎",
+              company="株式会社アクメ")
     assert isinstance(out, HandoffEvent)
     assert out.contact.email == "taro@acme.co.jp"
     assert out.contact.phone == "+81312345678"
