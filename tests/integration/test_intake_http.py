@@ -86,7 +86,8 @@ async def make_client(settings_for: Callable[..., Settings], tmp_path: Path,
 
 async def test_json_lead_is_acknowledged_once_the_broker_has_it(make_client: MakeClient) -> None:
     client, settings = await make_client()
-    resp = await client.post("/v1/leads", json=lead(event_id="ev-json-1", email="ＨＡＮＡＫＯ＠ｍａｒｕｂｅｎｉ-ｔｅｃｈ．ｃｏ．ｊｐ"),
+    full_width = "ＨＡＮＡＫＯ＠ｍａｒｕｂｅｎｉ-ｔｅｃｈ．ｃｏ．ｊｐ"
+    resp = await client.post("/v1/leads", json=lead(event_id="ev-json-1", email=full_width),
                              headers={"X-Handoff-Key": KEY})
     assert resp.status == 202, await resp.text()
     assert await resp.json() == {"event_id": "ev-json-1", "status": "accepted"}
