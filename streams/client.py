@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import socket
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -117,6 +118,7 @@ class LeadProducer:
         self.timeout_s = timeout_s
         self.servers = bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(
             bootstrap_servers)
+        self._check_reachable(timeout_s)
         wait_ms = max(1000, int(timeout_s * 1000))
         settings: dict[str, Any] = {
             "acks": "all", "linger_ms": 5, "retry_backoff_ms": 100,
@@ -128,10 +130,26 @@ class LeadProducer:
         try:
             self._producer = KafkaProducer(bootstrap_servers=bootstrap_servers, **settings)
         except KafkaError as exc:
-            raise DeliveryError(
-                f"no Kafka broker answered at {self.servers} within {timeout_s:g} s "
-                f"({type(exc).__name__}); check HANDOFF_KAFKA_BOOTSTRAP_SERVERS and that the "
-                "broker is running") from exc
+            raise self._unreachable(type(exc).__name__) from exc
+
+    def _unreachable(self, why: str) -> DeliveryError:
+        return DeliveryError(
+            f"no Kafka broker answered at {self.servers} within {self.timeout_s:g} s ({why}); "
+            "check HANDOFF_KAFKA_BOOTSTRAP_SERVERS and that the broker is running")
+
+    def _check_reachable(self, timeout_s: float) -> None:
+        """Fail fast when no bootstrap server accepts a connection at all."""
+        # kafka-python retries a refused bootstrap for its whole timeout and leaves the
+        # sockets of a failed start to the garbage collector; a plain connect says it sooner.
+        why = "no server listed"
+        for server in self.servers.split(","):
+            host, _, port = server.strip().rpartition(":")
+            try:
+                socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+                return
+            except (OSError, ValueError) as exc:
+                why = f"{type(exc).__name__}: {exc}"
+        raise self._unreachable(why)
 
     def send_raw(self, value: bytes, key: bytes | None = None) -> Any:
         """Queue one raw message; returns the delivery future."""

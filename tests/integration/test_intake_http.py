@@ -14,14 +14,13 @@ from urllib.parse import urlencode
 import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
-from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
 
 from schemas import LeadSubmitted
 from streams.client import signed_headers
-from streams.runtime.lag import end_offsets
 from streams.runtime.settings import Settings
 from streams.runtime.topics import ensure_topics
 from streams.web.app import build_web_app
+from tests.topic_reader import read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -39,26 +38,6 @@ MakeClient = Callable[..., Awaitable[tuple[Client, Settings]]]
 def lead(**fields: Any) -> dict[str, Any]:
     return {"form_id": "demo-request", "email": "hanako.sato@marubeni-tech.co.jp",
             "full_name": "佐藤 花子", "company": "丸紅テック株式会社", **fields}
-
-
-def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
-    """Every record of the topic up to its high-watermark."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             fetch_max_wait_ms=50)
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
-        ends = end_offsets(bootstrap, [(topic, tp.partition) for tp in tps])
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        out: list[tuple[bytes | None, bytes]] = []
-        deadline = time.monotonic() + 20
-        while any(consumer.position(tp) < ends[(topic, tp.partition)] for tp in tps):
-            assert time.monotonic() < deadline, "topic not read to its end within 20 s"
-            for records in consumer.poll(timeout_ms=100).values():
-                out.extend((r.key, r.value) for r in records)
-        return out
-    finally:
-        consumer.close()
 
 
 @pytest.fixture
