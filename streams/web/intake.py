@@ -14,7 +14,7 @@ import time
 import unicodedata
 from typing import Any
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
 from streams.client import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, InvalidLead, build_lead
 from streams.runtime.settings import Settings
@@ -55,7 +55,8 @@ class Intake:
     def _cors(self, request: web.Request) -> dict[str, str]:
         origin = request.headers.get("Origin", "").rstrip("/")
         if origin and self.forms.any_origin_allows(origin, _own_origin(request)):
-            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                    "Access-Control-Expose-Headers": "Retry-After"}
         return {"Vary": "Origin"}
 
     async def preflight(self, request: web.Request) -> web.Response:
@@ -69,6 +70,20 @@ class Intake:
                                             f"{TIMESTAMP_HEADER}",
             "Access-Control-Max-Age": "600",
         })
+
+    async def expect(self, request: web.Request) -> web.Response | None:
+        """Refuse a wrong type or declared size before the client sends the body (100-continue)."""
+        try:
+            check_headers(request)
+        except BadBody as exc:
+            response = _problem(exc.status, exc.code, exc.detail)
+            response.force_close()
+            return response
+        if request.version == HttpVersion11 and request.headers.get("Expect", "").lower() == "100-continue":
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the 100 is not part of the response body
+            return None
+        raise web.HTTPExpectationFailed(text="only Expect: 100-continue is understood")
 
     async def post(self, request: web.Request) -> web.StreamResponse:
         """Validate, authenticate and produce one lead; 202 with its event_id once Kafka has it."""
@@ -140,6 +155,6 @@ def setup(app: web.Application, settings: Settings) -> None:
         log.warning("no forms configured (HANDOFF_FORMS_FILE): POST %s refuses every form", PATH)
     intake = Intake(settings, forms)
     app[INTAKE_KEY] = intake
-    app.router.add_post(PATH, intake.post)
+    app.router.add_post(PATH, intake.post, expect_handler=intake.expect)
     app.router.add_route("OPTIONS", PATH, intake.preflight)
     app.on_cleanup.append(_close)

@@ -144,6 +144,8 @@ async def test_refused_requests_never_reach_the_topic(make_client: MakeClient) -
          403, "unknown_form"),
         ("oversize, declared", {"data": padded("ev-padded"), "headers": {**json_type, "X-Handoff-Key": KEY}},
          413, "too_large"),
+        ("oversize, 100-continue", {"data": padded("ev-padded-expect"), "expect100": True, "headers": {
+            **json_type, "X-Handoff-Key": KEY}}, 413, "too_large"),
         ("oversize, chunked", {"data": _oversize_chunks(), "headers": {**json_type, "X-Handoff-Key": KEY}},
          413, "too_large"),
         ("multipart", {"data": b"--x--", "headers": {
@@ -236,3 +238,12 @@ async def test_snippet_and_example_form_are_served(make_client: MakeClient) -> N
     script = await client.get("/static/handoff.js")
     assert script.status == 200 and "javascript" in script.content_type
     assert "data-handoff-form" in await script.text()
+
+
+async def test_a_client_that_waits_for_100_continue_gets_its_lead_accepted(make_client: MakeClient) -> None:
+    client, settings = await make_client()
+    resp = await client.post("/v1/leads", json=lead(event_id="ev-expect"), expect100=True,
+                             headers={"X-Handoff-Key": KEY})
+    assert resp.status == 202, await resp.text()
+    records = await asyncio.to_thread(read_topic, settings.kafka_bootstrap_servers, settings.topic_submitted)
+    assert [key for key, _ in records] == [b"ev-expect"]
