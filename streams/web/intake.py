@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import HttpVersion11, web
 
+from schemas import LeadSubmitted
 from streams.client import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, InvalidLead, build_lead
 from streams.runtime.settings import Settings
 from streams.web.auth import Denied, authenticate
@@ -108,8 +109,9 @@ class Intake:
             return response
         form_id = data.get("form_id")
         if not isinstance(form_id, str) or not form_id.strip():
+            code = "string_type" if form_id not in (None, "") else "missing"
             return _problem(422, "invalid_lead", "the lead does not match the schema",
-                            fields=[{"path": "form_id", "code": "missing"}])
+                            fields=[{"path": "form_id", "code": code}])
         access = self.forms.lookup(unicodedata.normalize("NFKC", form_id).strip())
         if access is None:
             return _problem(403, "unknown_form", "this form_id is not configured for intake")
@@ -126,7 +128,7 @@ class Intake:
             return _problem(422, "invalid_lead", "the lead does not match the schema", fields=exc.fields)
         return await self._produce(lead, via)
 
-    async def _produce(self, lead: Any, via: str) -> web.Response:
+    async def _produce(self, lead: LeadSubmitted, via: str) -> web.Response:
         if lead.event_id in self.seen:
             return web.json_response({"event_id": lead.event_id, "status": "duplicate"}, status=202)
         body = lead.model_dump_json(exclude_defaults=True).encode()

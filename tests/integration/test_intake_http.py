@@ -186,6 +186,10 @@ async def test_missing_form_id_is_a_field_error(make_client: MakeClient) -> None
     resp = await client.post("/v1/leads", json={"email": "a@b.co"}, headers={"X-Handoff-Key": KEY})
     assert resp.status == 422
     assert (await resp.json())["fields"] == [{"path": "form_id", "code": "missing"}]
+    resp = await client.post("/v1/leads", json={"form_id": 7, "email": "a@b.co"},
+                             headers={"X-Handoff-Key": KEY})
+    assert resp.status == 422
+    assert (await resp.json())["fields"] == [{"path": "form_id", "code": "string_type"}]
 
 
 async def test_a_flood_from_one_address_gets_429_with_retry_after(make_client: MakeClient) -> None:
