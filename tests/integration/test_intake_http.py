@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from schemas import LeadSubmitted
 from streams.client import signed_headers
+from streams.runtime.broker import EmbeddedBroker
 from streams.runtime.settings import Settings
 from streams.runtime.topics import ensure_topics
 from streams.web.app import build_web_app
@@ -251,3 +252,16 @@ async def test_a_client_that_waits_for_100_continue_gets_its_lead_accepted(make_
     assert resp.status == 202, await resp.text()
     records = await asyncio.to_thread(read_topic, settings.kafka_bootstrap_servers, settings.topic_submitted)
     assert [key for key, _ in records] == [b"ev-expect"]
+
+
+async def test_a_broker_that_goes_down_turns_acknowledgements_into_503(make_client: MakeClient) -> None:
+    broker = await asyncio.to_thread(EmbeddedBroker().start)
+    try:
+        client, _ = await make_client(kafka_bootstrap_servers=broker.bootstrap, intake_send_timeout_s=1.0)
+        resp = await client.post("/v1/leads", json=lead(event_id="ev-before"), headers={"X-Handoff-Key": KEY})
+        assert resp.status == 202
+    finally:
+        await asyncio.to_thread(broker.stop, timeout_s=2.0)
+    resp = await client.post("/v1/leads", json=lead(event_id="ev-during"), headers={"X-Handoff-Key": KEY})
+    body = await resp.json()
+    assert resp.status == 503 and body["error"] == "broker_unavailable", body
