@@ -27,16 +27,25 @@ class RateLimiter:
         # client -> (tokens, when they were counted); least recently seen first.
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
+    def _tokens(self, client: str, now: float) -> float:
+        tokens, then = self._buckets.get(client, (self.burst, now))
+        return min(self.burst, tokens + (now - then) * self.rate)
+
+    def pending(self, client: str) -> float:
+        """Seconds until this client has a token (0 when it has one now), spending nothing."""
+        tokens = self._tokens(client, self.clock())
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
     def take(self, client: str) -> float:
         """Spend one token; return 0 when allowed, else the seconds until a token is back."""
         now = self.clock()
-        tokens, then = self._buckets.pop(client, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - then) * self.rate)
+        tokens = self._tokens(client, now)
         wait = 0.0
         if tokens >= 1:
             tokens -= 1
         else:
             wait = (1 - tokens) / self.rate
+        self._buckets.pop(client, None)
         self._buckets[client] = (tokens, now)
         # A forgotten client starts with a full bucket, so evicting the least recently
         # seen ones can only make the limit more lenient, never wrong the other way.

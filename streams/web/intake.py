@@ -1,6 +1,7 @@
 """``POST /v1/leads``: website lead intake, acknowledged only once Kafka has the lead.
 
-Order of checks, cheapest first: per-client rate limit (429), content type (415),
+Order of checks, cheapest first: per-client rate limit (429; requests carrying a key
+or signature are charged only when refused), content type (415),
 declared and actual size (413), body syntax (400), ``form_id`` present (422) and
 configured (403), credentials or browser origin (401/403), the LeadSubmitted schema
 (422). A repeated ``event_id`` within the window is answered 202 without sending it
@@ -50,7 +51,8 @@ class Intake:
     def _client(self, request: web.Request) -> str:
         forwarded = request.headers.get("X-Forwarded-For", "")
         if self.settings.intake_trust_forwarded_for and forwarded:
-            return forwarded.split(",")[0].strip()
+            # The last entry is the one our own proxy wrote; earlier ones come from the client.
+            return forwarded.split(",")[-1].strip()
         return request.remote or "unknown"
 
     def _cors(self, request: web.Request) -> dict[str, str]:
@@ -93,11 +95,22 @@ class Intake:
         return response
 
     async def _handle(self, request: web.Request) -> web.Response:
-        wait = self.limiter.take(self._client(request))
+        client = self._client(request)
+        credentialed = KEY_HEADER in request.headers or SIGNATURE_HEADER in request.headers
+        # A browser post spends a token each time. A backend holding a key relays many
+        # visitors from one address, so it spends one only when refused, which still
+        # throttles anyone guessing keys.
+        wait = self.limiter.pending(client) if credentialed else self.limiter.take(client)
         if wait:
             return web.json_response(
-                {"error": "rate_limited", "detail": "too many leads from this address"},
+                {"error": "rate_limited", "detail": "too many requests from this address"},
                 status=429, headers={"Retry-After": RateLimiter.retry_after(wait)})
+        response = await self._process(request)
+        if credentialed and 400 <= response.status < 500:
+            self.limiter.take(client)
+        return response
+
+    async def _process(self, request: web.Request) -> web.Response:
         try:
             content_type = check_headers(request)
             body = await read_capped(request)

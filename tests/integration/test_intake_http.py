@@ -193,15 +193,38 @@ async def test_missing_form_id_is_a_field_error(make_client: MakeClient) -> None
     assert (await resp.json())["fields"] == [{"path": "form_id", "code": "string_type"}]
 
 
-async def test_a_flood_from_one_address_gets_429_with_retry_after(make_client: MakeClient) -> None:
+async def test_a_flood_of_browser_posts_gets_429_with_retry_after(make_client: MakeClient) -> None:
     client, _ = await make_client(intake_rate_burst=2, intake_rate_per_s=0.01)
     statuses = []
     for index in range(3):
-        resp = await client.post("/v1/leads", json=lead(event_id=f"ev-flood-{index}"),
-                                 headers={"X-Handoff-Key": KEY})
+        resp = await client.post("/v1/leads", json=lead(form_id="newsletter", event_id=f"ev-flood-{index}"),
+                                 headers={"Origin": SITE})
         statuses.append(resp.status)
     assert statuses == [202, 202, 429]
     assert int(resp.headers["Retry-After"]) >= 1
+    assert resp.headers["Access-Control-Allow-Origin"] == SITE  # the page's script can read it
+
+
+async def test_behind_a_proxy_the_address_it_recorded_is_limited(make_client: MakeClient) -> None:
+    client, _ = await make_client(intake_rate_burst=1, intake_rate_per_s=0.01,
+                                  intake_trust_forwarded_for=True)
+    statuses = []
+    for index, forwarded in enumerate(["198.51.100.7, 203.0.113.1", "198.51.100.7, 203.0.113.2",
+                                       "192.0.2.99, 203.0.113.1"]):  # a spoofed first entry
+        resp = await client.post("/v1/leads", json=lead(form_id="newsletter", event_id=f"ev-xff-{index}"),
+                                 headers={"Origin": SITE, "X-Forwarded-For": forwarded})
+        statuses.append(resp.status)
+    assert statuses == [202, 202, 429]
+
+
+async def test_a_backend_with_a_key_is_limited_only_when_refused(make_client: MakeClient) -> None:
+    client, _ = await make_client(intake_rate_burst=2, intake_rate_per_s=0.01)
+    relayed = [await client.post("/v1/leads", json=lead(event_id=f"ev-relay-{i}"),
+                                 headers={"X-Handoff-Key": KEY}) for i in range(4)]
+    assert [r.status for r in relayed] == [202, 202, 202, 202]
+    guesses = [await client.post("/v1/leads", json=lead(), headers={"X-Handoff-Key": f"guess-{i}"})
+               for i in range(3)]
+    assert [r.status for r in guesses] == [401, 401, 429]
 
 
 async def test_preflight_allows_only_configured_origins(make_client: MakeClient) -> None:

@@ -38,6 +38,16 @@ def test_bucket_refills_over_time_but_not_beyond_burst() -> None:
     assert [limiter.take("a") for _ in range(3)][:2] == [0, 0]
 
 
+def test_pending_looks_without_spending() -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate_per_s=1.0, burst=1, clock=clock)
+    assert limiter.pending("a") == 0 and limiter.pending("a") == 0
+    limiter.take("a")
+    assert limiter.pending("a") == pytest.approx(1.0)
+    clock.now += 1.0
+    assert limiter.pending("a") == 0
+
+
 def test_retry_after_is_at_least_one_second() -> None:
     assert RateLimiter.retry_after(0.01) == "1"
     assert RateLimiter.retry_after(2.2) == "3"
