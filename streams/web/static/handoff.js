@@ -101,7 +101,8 @@
       mode: "cors"
     }).then(function (response) {
       if ((response.status === 503 || response.status === 429) && attempt < RETRIES) {
-        return wait(attempt).then(function () { return post(endpoint, lead, attempt + 1); });
+        var after = parseInt(response.headers.get("Retry-After") || "", 10);
+        return wait(attempt, after).then(function () { return post(endpoint, lead, attempt + 1); });
       }
       return response.json().catch(function () { return {}; }).then(function (body) {
         return { status: response.status, body: body };
@@ -114,8 +115,10 @@
     });
   }
 
-  function wait(attempt) {
-    return new Promise(function (resolve) { setTimeout(resolve, 500 * Math.pow(2, attempt)); });
+  /** Back off 0.5 s, 1 s, …, or as the server's Retry-After says (at most 10 s: a person is waiting). */
+  function wait(attempt, retryAfterS) {
+    var ms = retryAfterS > 0 ? Math.min(retryAfterS * 1000, 10000) : 500 * Math.pow(2, attempt);
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
   }
 
   function show(form, state, text) {
