@@ -1,6 +1,7 @@
 """Post N leads to a running `handoff serve` and print throughput and latency.
 
-    HANDOFF_INTAKE_RATE_BURST=1000000 handoff serve --port 8080   # with a forms file
+    # with HANDOFF_FORMS_FILE giving the form an API key (keyed posts are not rate limited)
+    handoff serve --port 8080
     python bench/intake_http.py --url http://127.0.0.1:8080/v1/leads --key KEY -n 2000 -c 20
 """
 
