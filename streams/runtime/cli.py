@@ -143,17 +143,22 @@ def _read_messages(source: str) -> list[bytes]:
 
 @main.command()
 @click.argument("source", default="-")
-def send(source: str) -> None:
+@click.option("--timeout", "timeout_s", default=10.0, show_default=True, type=click.FloatRange(0.5, 600),
+              help="Seconds to wait for the broker to connect and to confirm each lead.")
+def send(source: str, timeout_s: float) -> None:
     """Send JSON or JSON-lines leads from FILE (or stdin) to leads.submitted.
 
     Every line is sent as it is: one that is not a valid lead ends up in the dead-letter topic.
+    Exits 1 with the reason when the broker does not confirm every lead; sending the same
+    file again is safe, as the pipeline drops a repeated event_id.
     """
     from streams.client import DeliveryError, LeadProducer, key_of
 
     settings = _settings()
     messages = _read_messages(source)
     try:
-        with LeadProducer(settings.kafka_servers, topic=settings.topic_submitted) as producer:
+        with LeadProducer(settings.kafka_servers, topic=settings.topic_submitted,
+                          timeout_s=timeout_s) as producer:
             count = producer.send_many_raw((key_of(m), m) for m in messages)
     except DeliveryError as exc:
         raise click.ClickException(str(exc)) from None

@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     web_port: int = Field(default=6066, ge=0, le=65535)
     log_level: str = "info"
 
+    # HTTP lead intake (POST /v1/leads). Form credentials and CORS origins live in the
+    # forms file (YAML or JSON); without one every form is unknown and refused.
+    forms_file: Path | None = None
+    intake_rate_per_s: float = Field(default=1.0, gt=0, le=100_000)
+    intake_rate_burst: int = Field(default=20, ge=1, le=100_000)
+    intake_trust_forwarded_for: bool = False
+    intake_dedupe_window_s: float = Field(default=900.0, ge=0, le=86_400)
+    intake_signature_window_s: int = Field(default=300, ge=1, le=3600)
+    intake_send_timeout_s: float = Field(default=5.0, gt=0, le=120)
+
     @field_validator("kafka_bootstrap_servers")
     @classmethod
     def _servers_have_ports(cls, value: str) -> str:

@@ -1,0 +1,175 @@
+"""``POST /v1/leads``: website lead intake, acknowledged only once Kafka has the lead.
+
+Order of checks, cheapest first: per-client rate limit (429; requests carrying a key
+or signature are charged only when refused), content type (415),
+declared and actual size (413), body syntax (400), ``form_id`` present (422) and
+configured (403), credentials or browser origin (401/403), the LeadSubmitted schema
+(422). A repeated ``event_id`` within the window is answered 202 without sending it
+again. Errors name fields and codes, never the submitted values.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from typing import Any
+
+from aiohttp import HttpVersion11, web
+
+from schemas import LeadSubmitted
+from streams.client import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, InvalidLead, build_lead
+from streams.runtime.settings import Settings
+from streams.web.auth import Denied, authenticate
+from streams.web.body import BadBody, check_headers, parse_body, read_capped
+from streams.web.forms import FormRegistry, load_forms
+from streams.web.guard import RateLimiter, SeenWindow
+from streams.web.publisher import BrokerUnavailable, Publisher
+
+log = logging.getLogger(__name__)
+PATH = "/v1/leads"
+
+
+def _problem(status: int, code: str, detail: str, **more: Any) -> web.Response:
+    return web.json_response({"error": code, "detail": detail, **more}, status=status)
+
+
+def _own_origin(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+class Intake:
+    """The lead intake endpoint and the state its guards keep."""
+
+    def __init__(self, settings: Settings, forms: FormRegistry) -> None:
+        self.settings, self.forms = settings, forms
+        self.limiter = RateLimiter(rate_per_s=settings.intake_rate_per_s,
+                                   burst=settings.intake_rate_burst)
+        self.seen = SeenWindow(window_s=settings.intake_dedupe_window_s)
+        self.publisher = Publisher(settings)
+
+    def _client(self, request: web.Request) -> str:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if self.settings.intake_trust_forwarded_for and forwarded:
+            # The last entry is the one our own proxy wrote; earlier ones come from the client.
+            return forwarded.split(",")[-1].strip()
+        return request.remote or "unknown"
+
+    def _cors(self, request: web.Request) -> dict[str, str]:
+        origin = request.headers.get("Origin", "").rstrip("/")
+        if origin and self.forms.any_origin_allows(origin, _own_origin(request)):
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                    "Access-Control-Expose-Headers": "Retry-After"}
+        return {"Vary": "Origin"}
+
+    async def preflight(self, request: web.Request) -> web.Response:
+        """Answer a CORS preflight for origins that some form accepts."""
+        cors = self._cors(request)
+        if "Access-Control-Allow-Origin" not in cors:
+            return _problem(403, "origin_not_allowed", "no form accepts posts from this origin")
+        return web.Response(status=204, headers={
+            **cors, "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": f"Content-Type, {KEY_HEADER}, {SIGNATURE_HEADER}, "
+                                            f"{TIMESTAMP_HEADER}",
+            "Access-Control-Max-Age": "600",
+        })
+
+    async def expect(self, request: web.Request) -> web.Response | None:
+        """Refuse a wrong type or declared size before the client sends the body (100-continue)."""
+        try:
+            check_headers(request)
+        except BadBody as exc:
+            response = _problem(exc.status, exc.code, exc.detail)
+            response.force_close()
+            return response
+        if request.version == HttpVersion11 and request.headers.get("Expect", "").lower() == "100-continue":
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the 100 is not part of the response body
+            return None
+        raise web.HTTPExpectationFailed(text="only Expect: 100-continue is understood")
+
+    async def post(self, request: web.Request) -> web.StreamResponse:
+        """Validate, authenticate and produce one lead; 202 with its event_id once Kafka has it."""
+        response = await self._handle(request)
+        response.headers.update(self._cors(request))
+        return response
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        client = self._client(request)
+        credentialed = KEY_HEADER in request.headers or SIGNATURE_HEADER in request.headers
+        # A browser post spends a token each time. A backend holding a key relays many
+        # visitors from one address, so it spends one only when refused, which still
+        # throttles anyone guessing keys.
+        wait = self.limiter.pending(client) if credentialed else self.limiter.take(client)
+        if wait:
+            return web.json_response(
+                {"error": "rate_limited", "detail": "too many requests from this address"},
+                status=429, headers={"Retry-After": RateLimiter.retry_after(wait)})
+        response = await self._process(request)
+        if credentialed and 400 <= response.status < 500:
+            self.limiter.take(client)
+        return response
+
+    async def _process(self, request: web.Request) -> web.Response:
+        try:
+            content_type = check_headers(request)
+            body = await read_capped(request)
+            data = parse_body(content_type, body)
+        except BadBody as exc:
+            response = _problem(exc.status, exc.code, exc.detail)
+            if exc.status == 413:
+                response.force_close()  # the rest of the body is never read
+            return response
+        form_id = data.get("form_id")
+        if not isinstance(form_id, str) or not form_id.strip():
+            code = "string_type" if form_id not in (None, "") else "missing"
+            return _problem(422, "invalid_lead", "the lead does not match the schema",
+                            fields=[{"path": "form_id", "code": code}])
+        access = self.forms.lookup(unicodedata.normalize("NFKC", form_id).strip())
+        if access is None:
+            return _problem(403, "unknown_form", "this form_id is not configured for intake")
+        try:
+            via = authenticate(access, request.headers, body, own_origin=_own_origin(request),
+                               now=time.time(), window_s=self.settings.intake_signature_window_s)
+            lead = build_lead(data)
+        except Denied as exc:
+            response = _problem(exc.status, exc.code, exc.detail)
+            if exc.status == 401:
+                response.headers["WWW-Authenticate"] = f'{KEY_HEADER} realm="handoff"'
+            return response
+        except InvalidLead as exc:
+            return _problem(422, "invalid_lead", "the lead does not match the schema", fields=exc.fields)
+        return await self._produce(lead, via)
+
+    async def _produce(self, lead: LeadSubmitted, via: str) -> web.Response:
+        if lead.event_id in self.seen:
+            return web.json_response({"event_id": lead.event_id, "status": "duplicate"}, status=202)
+        body = lead.model_dump_json(exclude_defaults=True).encode()
+        try:
+            await self.publisher.send(self.settings.topic_submitted, lead.event_id.encode(), body)
+        except BrokerUnavailable as exc:
+            return _problem(503, "broker_unavailable",
+                            f"{exc}; the lead was not accepted: retry later with the same event_id",
+                            event_id=lead.event_id)
+        self.seen.add(lead.event_id)
+        log.info("lead accepted: event_id=%s form_id=%s via=%s", lead.event_id, lead.form_id, via)
+        return web.json_response({"event_id": lead.event_id, "status": "accepted"}, status=202)
+
+
+INTAKE_KEY = web.AppKey("intake", Intake)
+
+
+async def _close(app: web.Application) -> None:
+    await app[INTAKE_KEY].publisher.close()
+
+
+def setup(app: web.Application, settings: Settings) -> None:
+    """Add ``POST /v1/leads`` and its CORS preflight."""
+    forms = load_forms(settings.forms_file)
+    if not forms.forms:
+        log.warning("no forms configured (HANDOFF_FORMS_FILE): POST %s refuses every form", PATH)
+    intake = Intake(settings, forms)
+    app[INTAKE_KEY] = intake
+    app.router.add_post(PATH, intake.post, expect_handler=intake.expect)
+    app.router.add_route("OPTIONS", PATH, intake.preflight)
+    app.on_cleanup.append(_close)
