@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from sinks.transitions import DEFAULT_LOST_REASONS, DEFAULT_REJECT_REASONS
+
+# Comma-separated in the environment: HANDOFF_REJECT_REASONS=not_a_fit,spam,other
+Codes = Annotated[tuple[str, ...], NoDecode]
 
 
 class ConfigError(SystemExit):
@@ -30,11 +36,13 @@ class Settings(BaseSettings):
     topic_feedback: str = "leads.feedback"
     topic_sla: str = "leads.sla"
     topic_routing: str = "leads.routing"
+    topic_erasure: str = "leads.erasure"
     partitions: int = Field(default=4, ge=1, le=1024)
     replication_factor: int = Field(default=1, ge=1, le=16)
 
     worker_group: str = "handoff-worker"
     sink_group: str = "handoff-sink"
+    feedback_group: str = "handoff-feedback"
 
     # Production Kafka values; the embedded broker answers JoinGroup only after
     # half the session timeout, so `handoff up`/`demo` and tests use fast ones.
@@ -46,6 +54,13 @@ class Settings(BaseSettings):
     sink_batch_size: int = Field(default=500, ge=1, le=100_000)
     sink_batch_within_s: float = Field(default=0.05, gt=0, le=60)
     sink_retry_max_backoff_s: float = Field(default=30.0, gt=0, le=3600)
+
+    # Reason codes a rep must pick from when rejecting a lead or losing a deal.
+    reject_reasons: Codes = DEFAULT_REJECT_REASONS
+    lost_reasons: Codes = DEFAULT_LOST_REASONS
+    sla_check_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    # Events recorded in the database but not confirmed by the broker are re-sent after this long.
+    outbox_retry_after_s: float = Field(default=30.0, ge=0, le=86400)
 
     state_dir: Path = Path(".handoff")
     web_enabled: bool = False
@@ -59,6 +74,17 @@ class Settings(BaseSettings):
             host, _, port = server.strip().rpartition(":")
             if not host or not port.isdigit():
                 raise ValueError(f"expected host:port[,host:port…], got {value!r}")
+        return value
+
+    @field_validator("reject_reasons", "lost_reasons", mode="before")
+    @classmethod
+    def _codes(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(v.strip() for v in value.split(",") if v.strip())
+        if isinstance(value, list | tuple):
+            bad = [v for v in value if not (isinstance(v, str) and v.replace("_", "").isalnum())]
+            if bad or not value:
+                raise ValueError(f"expected comma-separated codes like not_a_fit,spam, got {value!r}")
         return value
 
     @field_validator("database_url")
@@ -84,7 +110,7 @@ class Settings(BaseSettings):
         """Every topic the pipeline creates."""
         return (
             self.topic_submitted, self.topic_routing, self.topic_handoff, self.topic_nurture,
-            self.topic_dlq, self.topic_feedback, self.topic_sla,
+            self.topic_dlq, self.topic_feedback, self.topic_sla, self.topic_erasure,
         )
 
 

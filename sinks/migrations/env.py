@@ -1,0 +1,31 @@
+"""Alembic environment: run the sales queue store's migrations on the connection we are given."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import text
+
+from sinks.models import Base
+
+# Every table module must be imported here so autogenerate sees it (sinks.models holds them all today).
+target_metadata = Base.metadata
+
+# Any fixed number works: it only has to be the same for every process migrating this database.
+_PG_LOCK = 0x48414E44
+
+
+def run_migrations_online() -> None:
+    """Migrate over the connection handed in by ``sinks.migrate``."""
+    connection = context.config.attributes["connection"]
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Two workers starting together must not both run the same DDL.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline (SQL script) migrations are not supported; run `handoff db upgrade`")
+run_migrations_online()
