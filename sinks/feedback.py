@@ -40,7 +40,7 @@ def record_feedback(
         published_at=now if published else None,
     ).on_conflict_do_nothing().returning(FeedbackRecord.feedback_id)
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT that did nothing.
-    return session.scalar(stmt) is not None  # type: ignore[attr-defined]
+    return session.scalar(stmt) is not None
 
 
 def set_applied(*, session: Session, event: Feedback, applied: bool) -> None:

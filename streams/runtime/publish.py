@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kafka import KafkaProducer  # type: ignore[import-untyped]
-from kafka.errors import KafkaError  # type: ignore[import-untyped]
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
