@@ -15,6 +15,7 @@ from typing import Any
 
 import faust
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from sinks.models import QueueItem
@@ -70,7 +71,12 @@ def checker_for(settings: Settings, engine: Engine) -> SlaChecker:
 
 def run_once(settings: Settings, checker: SlaChecker, publisher: EventPublisher) -> None:
     """One round: act on breaches, then put breaches and stuck feedback on their topics."""
-    checker.check()
+    try:
+        checker.check()
+    except SQLAlchemyError as exc:
+        # A database blip or a schema not migrated yet: try again next round rather than crash.
+        log.warning("SLA check failed this round: %s", str(exc).splitlines()[0][:200])
+        return
     try:
         relay_outbox(checker.engine, publisher, retry_after_s=settings.outbox_retry_after_s)
     except DeliveryError as exc:
