@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 class EventPublisher:
     """A kafka-python producer that waits for the broker to confirm every message."""
 
-    def __init__(self, settings: Settings, *, timeout_s: float = 10.0) -> None:
+    def __init__(self, settings: Settings, *, timeout_s: float = 5.0) -> None:
         self.settings = settings
         self.timeout_s = timeout_s
         self._producer: Any = None
@@ -41,7 +41,8 @@ class EventPublisher:
                 self._producer = KafkaProducer(
                     bootstrap_servers=self.settings.kafka_servers, acks="all", retries=5,
                     linger_ms=2, max_block_ms=int(self.timeout_s * 1000),
-                    request_timeout_ms=int(self.timeout_s * 1000), client_id="handoff-sales")
+                    request_timeout_ms=int(self.timeout_s * 1000), client_id="handoff-sales",
+                    bootstrap_timeout_ms=int(self.timeout_s * 1000))
             except KafkaError as exc:
                 raise DeliveryError(f"no Kafka broker reachable at "
                                     f"{self.settings.kafka_bootstrap_servers}") from exc
