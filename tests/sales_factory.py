@@ -39,3 +39,26 @@ def migrated(url: str) -> Engine:
     engine = make_engine(url)
     create_schema(engine)
     return engine
+
+
+def read_topic(bootstrap: str, topic: str, *, until: int, timeout_s: float = 20.0) -> list[tuple[str, dict[str, Any]]]:
+    """Read a topic from the beginning until ``until`` records arrived (or the deadline passed)."""
+    import time
+
+    import orjson
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                             fetch_max_wait_ms=50)
+    try:
+        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        out: list[tuple[str, dict[str, Any]]] = []
+        deadline = time.monotonic() + timeout_s
+        while len(out) < until and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=200).values():
+                out.extend((r.key.decode(), orjson.loads(r.value)) for r in records)
+        return out
+    finally:
+        consumer.close()
