@@ -41,7 +41,9 @@ def migrated(url: str) -> Engine:
     return engine
 
 
-def read_topic(bootstrap: str, topic: str, *, until: int, timeout_s: float = 20.0) -> list[tuple[str, dict[str, Any]]]:
+def read_topic(
+    bootstrap: str, topic: str, *, until: int, timeout_s: float = 20.0
+) -> list[tuple[str, dict[str, Any]]]:
     """Read a topic from the beginning until ``until`` records arrived (or the deadline passed)."""
     import time
 

@@ -80,7 +80,8 @@ class Settings(BaseSettings):
     @classmethod
     def _codes(cls, value: object) -> object:
         if isinstance(value, str):
-            value = tuple(v.strip() for v in value.split(",") if v.strip())
+            # Also reads a list printed by Python or JSON (how the supervisor hands settings down).
+            value = tuple(v.strip().strip("'\"") for v in value.strip("[]() ").split(",") if v.strip())
         if isinstance(value, list | tuple):
             bad = [v for v in value if not (isinstance(v, str) and v.replace("_", "").isalnum())]
             if bad or not value:
