@@ -79,7 +79,7 @@ def record_handoffs(
         if row is None:
             row = _row_from(event, now)
             session.add(row)
-            session.flush([row])
+            session.flush()
             open_rows[event.lead_id] = row
             result.queued += 1
             continue

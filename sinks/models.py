@@ -6,18 +6,40 @@ must match them (a test compares the two).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, DateTime, Dialect, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 OPEN_STATUSES = ("open", "claimed")
 STATUSES = ("open", "claimed", "accepted", "rejected", "closed")
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp on every backend (SQLite stores it as UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every Handoff timestamp carries a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     """Declarative base of every Handoff table."""
+
+    type_annotation_map = {datetime: UTCDateTime}
 
 
 class QueueItem(Base):
@@ -37,21 +59,21 @@ class QueueItem(Base):
     full_name: Mapped[str | None] = mapped_column(String(400))
     company: Mapped[str | None] = mapped_column(String(400))
     country: Mapped[str | None] = mapped_column(String(2))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sla_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sla_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submissions: Mapped[int] = mapped_column(Integer, default=1)
     handoff: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Working the lead: who holds it, what happened, and why.
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    first_touch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    first_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     outcome: Mapped[str | None] = mapped_column(String(16), default=None)
     reason: Mapped[str | None] = mapped_column(String(64), default=None)
     breaches: Mapped[int] = mapped_column(Integer, default=0)
-    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (
         # At most one open or claimed row per person.
@@ -75,7 +97,7 @@ class HandoffRecord(Base):
     event_id: Mapped[str] = mapped_column(String(128), unique=True)
     lead_id: Mapped[str] = mapped_column(String(64), index=True)
     queue_handoff_id: Mapped[str] = mapped_column(String(64), index=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class FeedbackRecord(Base):
@@ -92,10 +114,10 @@ class FeedbackRecord(Base):
     action: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(64))
     by: Mapped[str | None] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
     applied: Mapped[bool] = mapped_column(default=True)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (Index("ix_feedback_unpublished", "published_at"),)
 
@@ -110,16 +132,16 @@ class SlaBreachRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     handoff_id: Mapped[str] = mapped_column(String(64), index=True)
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    breached_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    breached_at: Mapped[datetime] = mapped_column(UTCDateTime)
     breach: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(16))
     from_owner: Mapped[str | None] = mapped_column(String(200))
     to_owner: Mapped[str | None] = mapped_column(String(200))
     from_queue: Mapped[str] = mapped_column(String(100))
     to_queue: Mapped[str] = mapped_column(String(100))
-    new_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    new_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (
         UniqueConstraint("handoff_id", "due_at", name="uq_sla_breaches_handoff_due"),

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 import faust
+import mode
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
@@ -97,9 +98,10 @@ class FeedbackWorker:
 
     async def run(self) -> None:
         """Consume and apply until ``stopping`` is set or the task is cancelled."""
-        await self.consumer.start()
         delay = 0.1
         try:
+            # Inside the try: a stop that lands while joining the group must still close the consumer.
+            await self.consumer.start()
             while not self.stopping.is_set():
                 batch = await self.consumer.getmany(timeout_ms=200, max_records=500)
                 if not batch:
@@ -114,15 +116,28 @@ class FeedbackWorker:
             self._db.shutdown(wait=True)
 
 
-def register(app: faust.App, settings: Settings) -> Any:
-    """Run a feedback consumer alongside the stream agents."""
+class FeedbackService(mode.Service):
+    """Runs one feedback consumer for as long as the stream worker runs."""
 
-    @app.task  # type: ignore[untyped-decorator]
-    async def feedback_consumer() -> None:
-        worker = FeedbackWorker(settings)
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.worker: FeedbackWorker | None = None
+
+    @mode.Service.task
+    async def _consume(self) -> None:
+        self.worker = FeedbackWorker(self.settings)
         try:
-            await worker.run()
+            await self.worker.run()
         finally:
-            worker.engine.dispose()
+            self.worker.engine.dispose()
 
-    return feedback_consumer
+    async def on_stop(self) -> None:
+        """Let the consumer finish its batch and leave the group."""
+        if self.worker is not None:
+            self.worker.stopping.set()
+
+
+def register(app: faust.App, settings: Settings) -> Any:
+    """Run a feedback consumer alongside the stream agents, started and stopped with the app."""
+    return app.add_dependency(FeedbackService(settings))
