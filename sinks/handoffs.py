@@ -1,19 +1,28 @@
-"""Writing handoffs into the sales queue: the sink's side of the store."""
+"""Writing handoffs into the sales queue: the sink's side of the store.
+
+A batch costs a fixed handful of statements whatever its size: look up what is
+already recorded, lock the open rows of the people in the batch, then one
+multi-row INSERT for the ledger, one for the new queue rows, and an UPDATE only
+for open rows that gained a submission.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from schemas import HandoffEvent, Stage
+from sinks.feedback import insert_or_ignore
 from sinks.models import OPEN_STATUSES, HandoffRecord, QueueItem
 from sinks.transitions import as_utc
+
+T = TypeVar("T")
+_CHUNK = 500  # bound parameters per IN list stay far below SQLite's limit
 
 
 @dataclass
@@ -25,19 +34,59 @@ class RecordResult:
     duplicates: int = 0
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+class ConcurrentWrite(RuntimeError):
+    """Another writer recorded some of these handoffs meanwhile; retry the batch."""
 
 
-def _row_from(event: HandoffEvent, now: datetime) -> QueueItem:
-    return QueueItem(
-        handoff_id=event.handoff_id, lead_id=event.lead_id, event_id=event.event_id,
-        queue=event.queue, owner=event.owner, stage=event.stage.value, score=event.score,
-        status="open", email=event.contact.email, full_name=event.contact.full_name or None,
-        company=event.account.name, country=event.contact.country,
-        submitted_at=as_utc(event.submitted_at), queued_at=now, sla_due_at=as_utc(event.sla_due_at),
-        updated_at=now, submissions=1, handoff=event.model_dump(mode="json"),
-    )
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start:start + _CHUNK]
+
+
+def _new_row(event: HandoffEvent, now: datetime) -> dict[str, Any]:
+    return {
+        "handoff_id": event.handoff_id, "lead_id": event.lead_id, "event_id": event.event_id,
+        "queue": event.queue, "owner": event.owner, "stage": event.stage.value, "score": event.score,
+        "status": "open", "email": event.contact.email, "full_name": event.contact.full_name or None,
+        "company": event.account.name, "country": event.contact.country,
+        "submitted_at": as_utc(event.submitted_at), "queued_at": now,
+        "sla_due_at": as_utc(event.sla_due_at), "updated_at": now, "submissions": 1,
+        "handoff": event.model_dump(mode="json"), "breaches": 0,
+    }
+
+
+def _attach(row: Any, event: HandoffEvent, now: datetime) -> None:
+    """A repeat submission of a person with an open row: count it, upgrade stage and deadline."""
+    row["submissions"] += 1
+    row["updated_at"] = now
+    if event.stage == Stage.SQL and row["stage"] != Stage.SQL.value:
+        row["stage"] = Stage.SQL.value
+        row["sla_due_at"] = min(as_utc(row["sla_due_at"]), as_utc(event.sla_due_at))
+    row["score"] = max(row["score"], event.score)
+
+
+def _fresh(session: Session, events: Sequence[HandoffEvent], result: RecordResult) -> list[HandoffEvent]:
+    """Events not recorded yet, one per handoff id and per event id."""
+    unique: list[HandoffEvent] = []
+    handoff_ids: set[str] = set()
+    event_ids: set[str] = set()
+    for event in events:  # the first of each handoff id and event id, in arrival order
+        if event.handoff_id not in handoff_ids and event.event_id not in event_ids:
+            handoff_ids.add(event.handoff_id)
+            event_ids.add(event.event_id)
+            unique.append(event)
+    seen_ids: set[str] = set()
+    seen_events: set[str] = set()
+    for chunk in _chunks(unique):
+        for handoff_id, event_id in session.execute(
+                select(HandoffRecord.handoff_id, HandoffRecord.event_id).where(or_(
+                    HandoffRecord.handoff_id.in_([e.handoff_id for e in chunk]),
+                    HandoffRecord.event_id.in_([e.event_id for e in chunk])))):
+            seen_ids.add(handoff_id)
+            seen_events.add(event_id)
+    fresh = [e for e in unique if e.handoff_id not in seen_ids and e.event_id not in seen_events]
+    result.duplicates += len(events) - len(fresh)
+    return fresh
 
 
 def record_handoffs(
@@ -45,50 +94,46 @@ def record_handoffs(
 ) -> RecordResult:
     """Apply handoffs idempotently: new people get a row, people with an open row get attached."""
     result = RecordResult()
-    unique = list({e.handoff_id: e for e in events}.values())
-    result.duplicates = len(events) - len(unique)
-    seen = set(session.scalars(
-        select(HandoffRecord.handoff_id).where(
-            HandoffRecord.handoff_id.in_([e.handoff_id for e in unique]))
-    ))
-    fresh = [e for e in unique if e.handoff_id not in seen]
-    result.duplicates += len(unique) - len(fresh)
+    fresh = _fresh(session, events, result)
     if not fresh:
         return result
-    open_rows = {
-        row.lead_id: row
-        for row in session.scalars(
-            select(QueueItem)
-            .where(QueueItem.lead_id.in_({e.lead_id for e in fresh}),
-                   QueueItem.status.in_(OPEN_STATUSES))
-            .with_for_update()
-        )
-    }
-    insert = _insert(session)
+    leads = sorted({e.lead_id for e in fresh})
+    open_rows: dict[str, QueueItem] = {}
+    for chunk in _chunks(leads):
+        open_rows.update((row.lead_id, row) for row in session.scalars(
+            select(QueueItem).where(QueueItem.lead_id.in_(chunk), QueueItem.status.in_(OPEN_STATUSES))
+            .with_for_update()))
+    existing = {lead: {c: getattr(row, c) for c in ("submissions", "updated_at", "stage", "sla_due_at",
+                                                    "score")} for lead, row in open_rows.items()}
+    new_rows: dict[str, dict[str, Any]] = {}
+    ledger: list[dict[str, Any]] = []
     for event in fresh:
-        ledger = insert(HandoffRecord).values(
-            handoff_id=event.handoff_id, event_id=event.event_id, lead_id=event.lead_id,
-            queue_handoff_id=open_rows[event.lead_id].handoff_id
-            if event.lead_id in open_rows else event.handoff_id,
-            received_at=now,
-        ).on_conflict_do_nothing()
-        if session.execute(ledger).rowcount == 0:  # type: ignore[attr-defined]
-            result.duplicates += 1  # same event_id under another handoff id
-            continue
-        row = open_rows.get(event.lead_id)
-        if row is None:
-            row = _row_from(event, now)
-            session.add(row)
-            session.flush()
-            open_rows[event.lead_id] = row
+        target = existing.get(event.lead_id) or new_rows.get(event.lead_id)
+        if target is None:
+            target = new_rows[event.lead_id] = _new_row(event, now)
             result.queued += 1
-            continue
-        row.submissions += 1
-        row.updated_at = now
-        if event.stage == Stage.SQL and row.stage != Stage.SQL.value:
-            row.stage, row.sla_due_at = Stage.SQL.value, min(as_utc(row.sla_due_at), as_utc(event.sla_due_at))
-        row.score = max(row.score, event.score)
-        result.attached += 1
+        else:
+            _attach(target, event, now)
+            result.attached += 1
+        ledger.append({"handoff_id": event.handoff_id, "event_id": event.event_id,
+                       "lead_id": event.lead_id, "received_at": now,
+                       "queue_handoff_id": open_rows[event.lead_id].handoff_id
+                       if event.lead_id in open_rows else new_rows[event.lead_id]["handoff_id"]})
+    # executemany form: compiled once, sent as multi-row INSERTs by the driver layer.
+    conn = session.connection()
+    written = set(conn.execute(
+        insert_or_ignore(session)(HandoffRecord.__table__).on_conflict_do_nothing()
+        .returning(HandoffRecord.handoff_id), ledger).scalars())
+    if len(written) != len(ledger):
+        raise ConcurrentWrite(f"{len(ledger) - len(written)} handoffs were recorded by another writer")
+    if new_rows:
+        conn.execute(insert(cast(Table, QueueItem.__table__)), list(new_rows.values()))
+    for lead, values in existing.items():
+        row = open_rows[lead]
+        if values["submissions"] != row.submissions:
+            for column, value in values.items():
+                setattr(row, column, value)
+    session.flush()
     return result
 
 
@@ -106,9 +151,7 @@ def count_by_queue(*, session: Session) -> list[tuple[str, str, str, int, int]]:
 def recorded_event_ids(*, session: Session, event_ids: Sequence[str]) -> set[str]:
     """Return which of these event ids the sink has applied."""
     found: set[str] = set()
-    for start in range(0, len(event_ids), 500):
-        chunk = event_ids[start:start + 500]
+    for chunk in _chunks(event_ids):
         found.update(session.scalars(
             select(HandoffRecord.event_id).where(HandoffRecord.event_id.in_(chunk))))
     return found
-
