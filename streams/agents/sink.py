@@ -18,6 +18,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from schemas import HandoffEvent
+from sinks.migrate import require_current
 from sinks.store import create_schema, make_engine
 from sinks.writer import SalesQueueSink
 from streams.runtime.settings import Settings
@@ -82,7 +83,9 @@ class SinkWorker:
     async def run(self) -> None:
         """Consume, write and commit until asked to stop."""
         if self.settings.database_url.startswith("sqlite"):
-            create_schema(self.engine)  # a scratch SQLite file; PostgreSQL is migrated ahead of time
+            create_schema(self.engine)  # a scratch SQLite file: run the migrations here
+        else:
+            require_current(self.engine)  # PostgreSQL is migrated ahead of time: `handoff db upgrade`
         worker = self
 
         class _Revoke(ConsumerRebalanceListener):  # type: ignore[misc]
