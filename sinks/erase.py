@@ -46,11 +46,14 @@ def redact(handoff: dict[str, Any], handoff_id: str) -> dict[str, Any]:
     return out
 
 
-def erase_person(*, session: Session, lead_id: str, email: str, now: datetime) -> ErasureResult:
-    """Remove one person's data; running it again finds nothing more to do."""
-    rows = list(session.scalars(
-        select(QueueItem).where(or_(QueueItem.lead_id == lead_id, QueueItem.email == email))
-        .with_for_update()))
+def erase_person(
+    *, session: Session, lead_id: str, now: datetime, email: str | None = None
+) -> ErasureResult:
+    """Remove one person's data (by person id, and by email when given); a rerun finds nothing."""
+    match = QueueItem.lead_id == lead_id
+    if email:
+        match = or_(match, QueueItem.email == email)
+    rows = list(session.scalars(select(QueueItem).where(match).with_for_update()))
     for row in rows:
         row.lead_id = anonymous_id(row.handoff_id)
         row.email = row.full_name = row.company = None

@@ -1,5 +1,8 @@
 """Feedback: apply what sales did (``leads.feedback``) to the queue rows and the funnel, once.
 
+The same consumer applies erasure requests from ``leads.erasure``, so a person erased
+in another system (a CRM, the marketing platform) is erased here too.
+
 A plain aiokafka consumer, like the sink and for the same reason: offsets are
 committed only after the batch is in the database, and a failed write rewinds to
 the committed offsets. (Faust acks a record when it is taken, even if the write
@@ -26,7 +29,8 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from schemas import Feedback
+from schemas import Erasure, Feedback
+from sinks.erase import erase_person
 from sinks.queue import apply_feedback
 from sinks.store import make_engine
 from streams.runtime.settings import Settings
@@ -35,21 +39,28 @@ log = logging.getLogger(__name__)
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
-def apply_batch(engine: Engine, records: list[Record]) -> Counter[str]:
-    """Apply a batch of feedback records in one transaction; counts per outcome."""
+def _apply_one(session: Session, record: Record, erasures: str, now: datetime) -> str:
+    if record.topic == erasures:
+        erasure = Erasure.model_validate_json(record.value or b"")
+        result = erase_person(session=session, lead_id=erasure.lead_id, now=now)
+        return "erased" if result.queue_rows else "erased_before"
+    event = Feedback.model_validate_json(record.value or b"")
+    return apply_feedback(session=session, event=event, now=now)
+
+
+def apply_batch(engine: Engine, records: list[Record], erasures: str = "") -> Counter[str]:
+    """Apply a batch of feedback and erasure records in one transaction; counts per outcome."""
     outcomes: Counter[str] = Counter()
     now = datetime.now(UTC)
     with Session(engine) as session, session.begin():
         for record in records:
             try:
-                event = Feedback.model_validate_json(record.value or b"")
+                outcomes[_apply_one(session, record, erasures, now)] += 1
             except ValidationError as exc:
                 # Retrying cannot fix it; say where it is so it can be repaired and replayed.
-                log.error("malformed feedback at %s/%d/%d: %d errors", record.topic, record.partition,
+                log.error("malformed event at %s/%d/%d: %d errors", record.topic, record.partition,
                           record.offset, exc.error_count())
                 outcomes["malformed"] += 1
-                continue
-            outcomes[apply_feedback(session=session, event=event, now=now)] += 1
     return outcomes
 
 
@@ -60,7 +71,7 @@ class FeedbackWorker:
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
         self.consumer = AIOKafkaConsumer(
-            settings.topic_feedback, bootstrap_servers=settings.kafka_servers,
+            settings.topic_feedback, settings.topic_erasure, bootstrap_servers=settings.kafka_servers,
             group_id=settings.feedback_group, client_id="handoff-feedback",
             enable_auto_commit=False, auto_offset_reset="earliest",
             session_timeout_ms=int(settings.session_timeout_s * 1000),
@@ -83,7 +94,7 @@ class FeedbackWorker:
         records = [r for part in batch.values() for r in part]
         try:
             outcomes = await asyncio.get_running_loop().run_in_executor(
-                self._db, apply_batch, self.engine, records)
+                self._db, apply_batch, self.engine, records, self.settings.topic_erasure)
         except Exception as exc:  # noqa: BLE001 - any database failure is retried from Kafka
             log.warning("feedback write failed (%s: %s); rewinding", type(exc).__name__, str(exc)[:200])
             await self._rewind()
