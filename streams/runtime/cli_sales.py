@@ -108,6 +108,7 @@ def _action_command(name: str, action: FeedbackAction, help_text: str, with_reas
 
 
 for _name, _action, _help, _reason in (
+    ("claim", FeedbackAction.CLAIMED, "Claim a particular open lead (see also `next`).", False),
     ("accept", FeedbackAction.ACCEPTED, "Accept a lead: you will work it.", False),
     ("reject", FeedbackAction.REJECTED, "Reject a lead, with a reason marketing can learn from.", True),
     ("contacted", FeedbackAction.CONTACTED,

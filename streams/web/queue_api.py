@@ -21,9 +21,9 @@ from streams.runtime.settings import Settings
 DESK_KEY = web.AppKey("sales_desk", SalesDesk)
 T = TypeVar("T")
 
-ACTIONS = {"accept": FeedbackAction.ACCEPTED, "reject": FeedbackAction.REJECTED,
-           "contacted": FeedbackAction.CONTACTED, "won": FeedbackAction.WON,
-           "lost": FeedbackAction.LOST}
+ACTIONS = {"claim": FeedbackAction.CLAIMED, "accept": FeedbackAction.ACCEPTED,
+           "reject": FeedbackAction.REJECTED, "contacted": FeedbackAction.CONTACTED,
+           "won": FeedbackAction.WON, "lost": FeedbackAction.LOST}
 _STATUS = {NotFound: 404, NotYours: 403, InvalidTransition: 409, BadReason: 422}
 
 
@@ -104,7 +104,7 @@ async def claim_next(request: web.Request) -> web.Response:
 
 
 async def act(request: web.Request) -> web.Response:
-    """POST /api/handoffs/{handoff_id}/{accept|reject|contacted|won|lost} {"rep", "reason"}."""
+    """POST /api/handoffs/{handoff_id}/{claim|accept|reject|contacted|won|lost} {"rep", "reason"}."""
     action = ACTIONS.get(request.match_info["action"])
     if action is None:
         return _error(404, "unknown_action", f"use one of {', '.join(ACTIONS)}")

@@ -52,6 +52,8 @@ async def test_a_rep_works_the_queue_over_http(client: TestClient, settings: Set
     assert resp.status == 422
     assert (await client.get("/api/handoffs/nope")).status == 404
     assert (await client.post("/api/handoffs/h-0001/approve", json={"rep": "x"})).status == 404
+    resp = await client.post("/api/handoffs/h-0003/claim", json={"rep": "tanaka"})
+    assert resp.status == 403 and "belongs to sato" in (await resp.json())["detail"]
 
     for action in ("accept", "contacted", "won"):
         resp = await client.post(f"/api/handoffs/h-0001/{action}", headers={"X-Handoff-Rep": "tanaka"})
