@@ -21,7 +21,7 @@ from sinks.models import QueueItem
 from sinks.transitions import NotFound, NotYours, QueueError, Transition, check_transition
 
 __all__ = [
-    "RecordResult", "act", "apply_feedback", "claim_next", "count_by_queue", "get_item",
+    "RecordResult", "act", "apply_feedback", "claim_next", "count_by_queue", "count_claimable", "get_item",
     "list_items", "mark_status", "record_handoffs", "recorded_event_ids",
 ]
 
@@ -160,7 +160,9 @@ def mark_status(*, session: Session, handoff_id: str, status: str, now: datetime
     return bool(res.rowcount)  # type: ignore[attr-defined]
 
 
-def count_open(*, session: Session, queue: str) -> int:
-    """Open rows waiting in a queue."""
-    return int(session.scalar(select(func.count()).select_from(QueueItem)
-                              .where(QueueItem.queue == queue, QueueItem.status == "open")) or 0)
+def count_claimable(*, session: Session, queue: str, rep: str) -> int:
+    """Open rows in a queue that ``rep`` could claim next."""
+    return int(session.scalar(
+        select(func.count()).select_from(QueueItem)
+        .where(QueueItem.queue == queue, QueueItem.status == "open",
+               or_(QueueItem.owner.is_(None), QueueItem.owner == rep))) or 0)

@@ -72,7 +72,7 @@ class FeedbackWorker:
         self.engine = engine or make_engine(settings.database_url)
         self.consumer = AIOKafkaConsumer(
             settings.topic_feedback, settings.topic_erasure, bootstrap_servers=settings.kafka_servers,
-            group_id=settings.feedback_group, client_id="handoff-feedback",
+            group_id=settings.feedback_group_id, client_id="handoff-feedback",
             enable_auto_commit=False, auto_offset_reset="earliest",
             session_timeout_ms=int(settings.session_timeout_s * 1000),
             heartbeat_interval_ms=int(settings.heartbeat_interval_s * 1000),

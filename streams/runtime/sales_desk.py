@@ -82,6 +82,11 @@ class SalesDesk:
             rows = ops.list_items(session=session, queue=queue, owner=owner, status=status, limit=limit)
             return [view(r) for r in rows]
 
+    def claimable(self, *, queue: str, rep: str) -> int:
+        """How many open leads ``rep`` could claim next in ``queue``."""
+        with Session(self.engine) as session:
+            return ops.count_claimable(session=session, queue=queue, rep=rep)
+
     def item(self, handoff_id: str) -> dict[str, Any]:
         """One row; raises NotFound."""
         with Session(self.engine) as session:

@@ -42,7 +42,8 @@ class Settings(BaseSettings):
 
     worker_group: str = "handoff-worker"
     sink_group: str = "handoff-sink"
-    feedback_group: str = "handoff-feedback"
+    # Default: the worker group's name + "-feedback".
+    feedback_group: str | None = None
 
     # Production Kafka values; the embedded broker answers JoinGroup only after
     # half the session timeout, so `handoff up`/`demo` and tests use fast ones.
@@ -105,6 +106,11 @@ class Settings(BaseSettings):
     def kafka_servers(self) -> list[str]:
         """Bootstrap servers as a list."""
         return [s.strip() for s in self.kafka_bootstrap_servers.split(",")]
+
+    @property
+    def feedback_group_id(self) -> str:
+        """Consumer group of the feedback consumer inside the stream workers."""
+        return self.feedback_group or f"{self.worker_group}-feedback"
 
     @property
     def output_topics(self) -> tuple[str, ...]:

@@ -78,12 +78,11 @@ async def queue_page(request: web.Request) -> web.Response:
         return _page("Sales queue", form)
     desk = desk_of(request)
     mine = await in_thread(request, desk.items, owner=rep, status=("open", "claimed", "accepted"))
-    waiting = await in_thread(request, desk.items, queue=queue, status=("open",), limit=1000)
-    free = [i for i in waiting if i["owner"] in (None, rep)]
+    free = await in_thread(request, desk.claimable, queue=queue, rep=rep)
     notes = "".join(f'<p class="{cls}" role="status">{escape(request.query[key])}</p>'
                     for key, cls in (("msg", "msg"), ("error", "err")) if request.query.get(key))
     claim = (f'<form method="post" action="/queue/claim">{_hidden(rep=rep, queue=queue)}'
-             f"<button type=\"submit\">Claim next</button></form> {len(free)} waiting in {escape(queue)}")
+             f"<button type=\"submit\">Claim next</button></form> {free} waiting in {escape(queue)}")
     rows = "".join(_row(i, rep, queue, desk.settings) for i in mine)
     table = ("<table><thead><tr><th>Lead</th><th>Stage</th><th>Status</th><th>Due</th><th></th></tr>"
              f"</thead><tbody>{rows}</tbody></table>" if rows else "<p>No leads yet: claim one.</p>")

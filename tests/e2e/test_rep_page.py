@@ -48,6 +48,7 @@ async def test_claim_then_accept_on_the_page(settings_for: Callable[..., Setting
             await page.fill("input[name=queue]", "inside-sales")
             await page.click("text=Open my queue")
             await expect(page.locator("body")).to_contain_text("No leads yet")
+            await expect(page.locator("body")).to_contain_text("2 waiting in inside-sales")
             await page.click("button:has-text('Claim next')")
             row = page.locator("#h-h-0007")
             await expect(row.locator(".status")).to_have_text("claimed")
@@ -55,6 +56,7 @@ async def test_claim_then_accept_on_the_page(settings_for: Callable[..., Setting
             await row.locator("button:has-text('Accept')").click()
             await expect(page.locator("#h-h-0007 .status")).to_have_text("accepted")
             await expect(page.locator(".msg")).to_contain_text("accepted")
+            await expect(page.locator("body")).to_contain_text("1 waiting in inside-sales")
             # A reject without choosing a reason is stopped by the form itself.
             await page.click("button:has-text('Claim next')")
             await page.locator("#h-h-0008 button:has-text('Reject')").click()
