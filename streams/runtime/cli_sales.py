@@ -206,6 +206,26 @@ def db_upgrade() -> None:
                else f"database schema already at {after}")
 
 
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does, e.g. 'accounts table'.")
+def db_revision(message: str) -> None:
+    """Write the next migration from the models into sinks/migrations/versions (for developers).
+
+    Compares the models with a database at the current head (HANDOFF_DATABASE_URL; a scratch
+    SQLite file is fine after `handoff db upgrade`); review the file before committing it.
+    """
+    from sinks.migrate import SchemaOutOfDate, new_revision
+    from sinks.store import make_engine
+
+    engine = make_engine(load_settings().database_url)
+    try:
+        click.echo(new_revision(engine, message))
+    except SchemaOutOfDate as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+
+
 @db.command("current")
 def db_current() -> None:
     """Print the database's schema revision and the one this code needs."""
