@@ -86,3 +86,16 @@ def test_work_a_queue_report_and_erase(settings_for: Callable[..., Settings], un
     announced = read_topic(kafka.bootstrap, settings.topic_erasure, until=2)
     assert [e["handoffs"] for _, e in announced] == [1, 0]
     assert all("@" not in json.dumps(e) for _, e in announced)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite sinks migrate
+def test_a_sink_refuses_an_unmigrated_postgresql_schema(
+    settings_for: Callable[..., Settings], database_url: str
+) -> None:
+    settings = settings_for(database_url=database_url)
+    sink = _cli(settings, "sink")
+    assert sink.returncode == 1
+    assert "run `handoff db upgrade`" in sink.stderr
+    assert _cli(settings, "db", "upgrade").returncode == 0
+    current = _cli(settings, "db", "current")
+    assert current.stdout.strip() == "database: 0002; code: 0002"
