@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from schemas.inbound import LeadSubmitted
-from schemas.outbound import DeadLetter, Feedback, HandoffEvent, NurtureEvent
+from schemas.outbound import DeadLetter, Erasure, Feedback, HandoffEvent, NurtureEvent, SlaBreach
 
 EXPORTED: dict[str, type[BaseModel]] = {
     "lead-submitted.v1": LeadSubmitted,
@@ -15,6 +15,8 @@ EXPORTED: dict[str, type[BaseModel]] = {
     "nurture.v1": NurtureEvent,
     "dead-letter.v1": DeadLetter,
     "feedback.v1": Feedback,
+    "sla-breach.v1": SlaBreach,
+    "erasure.v1": Erasure,
 }
 
 

@@ -168,3 +168,42 @@ class Feedback(_Event):
     reason: str | None = None
     by: str | None = None
     at: AwareDatetime
+
+
+class SlaAction(StrEnum):
+    """What was done about a handoff that missed its response deadline."""
+
+    NOTIFY = "notify"
+    REASSIGN = "reassign"
+    ESCALATE = "escalate"
+
+
+class SlaBreach(_Event):
+    """A handoff nobody acted on in time: what was due, when it was noticed, what was done."""
+
+    schema_version: Literal[1] = 1
+    handoff_id: str
+    lead_id: str
+    stage: Stage
+    status: str
+    due_at: AwareDatetime
+    breached_at: AwareDatetime
+    breach: int = Field(ge=1, description="1 for the first missed deadline of this handoff, 2 for the next …")
+    action: SlaAction
+    from_owner: str | None
+    to_owner: str | None
+    from_queue: str
+    to_queue: str
+    new_due_at: AwareDatetime | None = None
+
+
+class Erasure(_Event):
+    """A person's data was erased; systems holding copies should erase theirs.
+
+    Carries the pseudonymous ``lead_id`` (a hash of the normalised email), never the email.
+    """
+
+    schema_version: Literal[1] = 1
+    lead_id: str
+    requested_at: AwareDatetime
+    handoffs: int = Field(ge=0)

@@ -1,15 +1,20 @@
-"""Tables of the sales queue store."""
+"""Tables of the sales queue store.
+
+The schema is owned by the Alembic migrations in ``sinks/migrations``; these models
+must match them (a test compares the two).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Index, Integer, String, text
+from sqlalchemy import JSON, DateTime, Dialect, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 OPEN_STATUSES = ("open", "claimed")
+STATUSES = ("open", "claimed", "accepted", "rejected", "closed")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -60,6 +65,15 @@ class QueueItem(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submissions: Mapped[int] = mapped_column(Integer, default=1)
     handoff: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Working the lead: who holds it, what happened, and why.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    first_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    reason: Mapped[str | None] = mapped_column(String(64), default=None)
+    breaches: Mapped[int] = mapped_column(Integer, default=0)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (
         # At most one open or claimed row per person.
@@ -69,6 +83,8 @@ class QueueItem(Base):
             postgresql_where=text("status IN ('open', 'claimed')"),
         ),
         Index("ix_sales_queue_queue_status_due", "queue", "status", "sla_due_at"),
+        Index("ix_sales_queue_owner_status", "owner", "status"),
+        Index("ix_sales_queue_email", "email"),
     )
 
 
@@ -82,3 +98,53 @@ class HandoffRecord(Base):
     lead_id: Mapped[str] = mapped_column(String(64), index=True)
     queue_handoff_id: Mapped[str] = mapped_column(String(64), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedbackRecord(Base):
+    """One thing sales did with a handoff; also the outbox of ``leads.feedback``.
+
+    ``feedback_id`` is derived from the event's content, so a redelivered event
+    lands on the same row. ``published_at`` is null until the event is on the topic.
+    """
+
+    __tablename__ = "feedback"
+
+    feedback_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    handoff_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    by: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    applied: Mapped[bool] = mapped_column(default=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (Index("ix_feedback_unpublished", "published_at"),)
+
+
+class SlaBreachRecord(Base):
+    """A handoff that missed its deadline and what was done; unique per deadline, so once only.
+
+    Also the outbox of ``leads.sla``.
+    """
+
+    __tablename__ = "sla_breaches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handoff_id: Mapped[str] = mapped_column(String(64), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    breached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    breach: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    from_owner: Mapped[str | None] = mapped_column(String(200))
+    to_owner: Mapped[str | None] = mapped_column(String(200))
+    from_queue: Mapped[str] = mapped_column(String(100))
+    to_queue: Mapped[str] = mapped_column(String(100))
+    new_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        UniqueConstraint("handoff_id", "due_at", name="uq_sla_breaches_handoff_due"),
+        Index("ix_sla_breaches_unpublished", "published_at"),
+    )
+

@@ -1,115 +1,154 @@
-"""Sales queue operations: small keyword-only functions over a session."""
+"""Sales queue operations: small keyword-only functions over a session.
+
+Every state change is a conditional UPDATE guarded by the status (and owner) the
+caller saw, so two reps racing for the same lead cannot both win, on SQLite or
+PostgreSQL. Each change stores its feedback event in the same transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from schemas import HandoffEvent, Stage
-from sinks.models import OPEN_STATUSES, HandoffRecord, QueueItem
+from schemas import Feedback, FeedbackAction
+from sinks.feedback import record_feedback, set_applied
+from sinks.handoffs import RecordResult, count_by_queue, record_handoffs, recorded_event_ids
+from sinks.models import QueueItem
+from sinks.transitions import NotFound, NotYours, QueueError, Transition, check_transition
+
+__all__ = [
+    "RecordResult", "act", "apply_feedback", "claim_next", "count_by_queue", "count_claimable", "get_item",
+    "list_items", "mark_status", "record_handoffs", "recorded_event_ids",
+]
 
 
-@dataclass
-class RecordResult:
-    """What a batch of handoffs did to the queue."""
-
-    queued: int = 0
-    attached: int = 0
-    duplicates: int = 0
-
-
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-def _row_from(event: HandoffEvent, now: datetime) -> QueueItem:
-    return QueueItem(
-        handoff_id=event.handoff_id, lead_id=event.lead_id, event_id=event.event_id,
-        queue=event.queue, owner=event.owner, stage=event.stage.value, score=event.score,
-        status="open", email=event.contact.email, full_name=event.contact.full_name or None,
-        company=event.account.name, country=event.contact.country,
-        submitted_at=event.submitted_at, queued_at=now, sla_due_at=event.sla_due_at,
-        updated_at=now, submissions=1, handoff=event.model_dump(mode="json"),
-    )
+def list_items(
+    *, session: Session, queue: str | None = None, owner: str | None = None,
+    status: Collection[str] | None = None, limit: int = 100,
+) -> list[QueueItem]:
+    """Queue rows matching the filters, most urgent first."""
+    stmt = select(QueueItem)
+    if queue:
+        stmt = stmt.where(QueueItem.queue == queue)
+    if owner:
+        stmt = stmt.where(QueueItem.owner == owner)
+    if status:
+        stmt = stmt.where(QueueItem.status.in_(list(status)))
+    stmt = stmt.order_by(QueueItem.sla_due_at, QueueItem.queued_at, QueueItem.handoff_id).limit(limit)
+    return list(session.scalars(stmt))
 
 
-def record_handoffs(
-    *, session: Session, events: Sequence[HandoffEvent], now: datetime
-) -> RecordResult:
-    """Apply handoffs idempotently: new people get a row, people with an open row get attached."""
-    result = RecordResult()
-    unique = list({e.handoff_id: e for e in events}.values())
-    result.duplicates = len(events) - len(unique)
-    seen = set(session.scalars(
-        select(HandoffRecord.handoff_id).where(
-            HandoffRecord.handoff_id.in_([e.handoff_id for e in unique]))
-    ))
-    fresh = [e for e in unique if e.handoff_id not in seen]
-    result.duplicates += len(unique) - len(fresh)
-    if not fresh:
-        return result
-    open_rows = {
-        row.lead_id: row
-        for row in session.scalars(
-            select(QueueItem)
-            .where(QueueItem.lead_id.in_({e.lead_id for e in fresh}),
-                   QueueItem.status.in_(OPEN_STATUSES))
-            .with_for_update()
-        )
-    }
-    insert = _insert(session)
-    for event in fresh:
-        ledger = insert(HandoffRecord).values(
-            handoff_id=event.handoff_id, event_id=event.event_id, lead_id=event.lead_id,
-            queue_handoff_id=open_rows[event.lead_id].handoff_id
-            if event.lead_id in open_rows else event.handoff_id,
-            received_at=now,
-        ).on_conflict_do_nothing()
-        if session.execute(ledger).rowcount == 0:  # type: ignore[attr-defined]
-            result.duplicates += 1  # same event_id under another handoff id
-            continue
-        row = open_rows.get(event.lead_id)
+def get_item(*, session: Session, handoff_id: str) -> QueueItem:
+    """One queue row, or NotFound."""
+    row = session.get(QueueItem, handoff_id, populate_existing=True)
+    if row is None:
+        raise NotFound(f"no handoff {handoff_id!r} in the sales queue")
+    return row
+
+
+def _changes(rule: Transition, action: FeedbackAction, row: QueueItem, by: str | None,
+             reason: str | None, at: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {"status": rule.target, "updated_at": at}
+    if action in (FeedbackAction.CLAIMED, FeedbackAction.ACCEPTED, FeedbackAction.REJECTED):
+        values["owner"] = by or row.owner
+        values["claimed_at"] = row.claimed_at or at
+    if action in (FeedbackAction.ACCEPTED, FeedbackAction.REJECTED):
+        values["decided_at"] = at
+    if action in (FeedbackAction.CONTACTED, FeedbackAction.WON, FeedbackAction.LOST):
+        values["first_touch_at"] = row.first_touch_at or at
+    if rule.outcome:
+        values["outcome"], values["closed_at"] = rule.outcome, at
+    if reason:
+        values["reason"] = reason
+    return values
+
+
+def _check_owner(row: QueueItem, action: FeedbackAction, by: str | None) -> None:
+    if row.owner is not None and row.owner != by:
+        raise NotYours(f"handoff {row.handoff_id} belongs to {row.owner}; {by} cannot mark it "
+                       f"{action.value}")
+
+
+def _transition(
+    *, session: Session, row: QueueItem, action: FeedbackAction, by: str | None,
+    reason: str | None, allowed_reasons: Collection[str] | None, at: datetime, enforce_owner: bool,
+) -> None:
+    rule = check_transition(handoff_id=row.handoff_id, status=row.status, action=action,
+                            reason=reason, allowed_reasons=allowed_reasons)
+    if enforce_owner:
+        _check_owner(row, action, by)
+    guard = [QueueItem.handoff_id == row.handoff_id, QueueItem.status == row.status]
+    guard.append(QueueItem.owner.is_(None) if row.owner is None else QueueItem.owner == row.owner)
+    done = session.execute(update(QueueItem).where(*guard)
+                           .values(**_changes(rule, action, row, by, reason, at)))
+    if not done.rowcount:  # type: ignore[attr-defined]
+        raise QueueError(f"handoff {row.handoff_id} changed while you acted on it; look again")
+
+
+def act(
+    *, session: Session, handoff_id: str, action: FeedbackAction, by: str, now: datetime,
+    reason: str | None = None, allowed_reasons: Collection[str] | None = None,
+) -> tuple[QueueItem, Feedback]:
+    """Apply a rep's action to a handoff and record its feedback event; raises QueueError."""
+    row = get_item(session=session, handoff_id=handoff_id)
+    _transition(session=session, row=row, action=action, by=by, reason=reason,
+                allowed_reasons=allowed_reasons, at=now, enforce_owner=True)
+    event = Feedback(handoff_id=handoff_id, action=action, reason=reason, by=by, at=now)
+    record_feedback(session=session, event=event, now=now)
+    return get_item(session=session, handoff_id=handoff_id), event
+
+
+def claim_next(*, session: Session, queue: str, rep: str, now: datetime) -> tuple[QueueItem, Feedback] | None:
+    """Claim the open lead due soonest in ``queue`` (unassigned or already the rep's), or None.
+
+    PostgreSQL skips rows other claimers hold locked; SQLite runs the claim as one
+    conditional UPDATE, which takes the database's single write lock.
+    """
+    candidates = (
+        select(QueueItem.handoff_id)
+        .where(QueueItem.queue == queue, QueueItem.status == "open",
+               or_(QueueItem.owner.is_(None), QueueItem.owner == rep))
+        .order_by(QueueItem.sla_due_at, QueueItem.queued_at, QueueItem.handoff_id).limit(1))
+    claim = {"status": "claimed", "owner": rep, "claimed_at": now, "updated_at": now}
+    if session.get_bind().dialect.name == "postgresql":
+        handoff_id = session.scalar(candidates.with_for_update(skip_locked=True))
+        if handoff_id is None:
+            return None
+        session.execute(update(QueueItem).where(QueueItem.handoff_id == handoff_id).values(**claim))
+    else:
+        handoff_id = session.scalar(
+            update(QueueItem)
+            .where(QueueItem.handoff_id == candidates.scalar_subquery(), QueueItem.status == "open")
+            .values(**claim).returning(QueueItem.handoff_id))
+        if handoff_id is None:
+            return None
+    event = Feedback(handoff_id=handoff_id, action=FeedbackAction.CLAIMED, by=rep, at=now)
+    record_feedback(session=session, event=event, now=now)
+    return get_item(session=session, handoff_id=handoff_id), event
+
+
+def apply_feedback(*, session: Session, event: Feedback, now: datetime) -> str:
+    """Apply a feedback event read from the topic, once: 'applied', 'duplicate' or 'ignored'.
+
+    Events are facts reported by sales tools, so ownership is not enforced; an
+    event its row cannot take (unknown handoff, out of order) is kept but not applied.
+    """
+    if not record_feedback(session=session, event=event, now=now, published=True):
+        return "duplicate"
+    row = session.get(QueueItem, event.handoff_id, populate_existing=True)
+    try:
         if row is None:
-            row = _row_from(event, now)
-            session.add(row)
-            session.flush()
-            open_rows[event.lead_id] = row
-            result.queued += 1
-            continue
-        row.submissions += 1
-        row.updated_at = now
-        if event.stage == Stage.SQL and row.stage != Stage.SQL.value:
-            row.stage, row.sla_due_at = Stage.SQL.value, min(row.sla_due_at, event.sla_due_at)
-        row.score = max(row.score, event.score)
-        result.attached += 1
-    return result
-
-
-def count_by_queue(*, session: Session) -> list[tuple[str, str, str, int, int]]:
-    """Return (queue, stage, status, rows, submissions) for a summary."""
-    stmt = (
-        select(QueueItem.queue, QueueItem.stage, QueueItem.status, func.count(),
-               func.sum(QueueItem.submissions))
-        .group_by(QueueItem.queue, QueueItem.stage, QueueItem.status)
-        .order_by(QueueItem.queue, QueueItem.stage, QueueItem.status)
-    )
-    return [(q, s, st, int(n), int(m or 0)) for q, s, st, n, m in session.execute(stmt)]
-
-
-def recorded_event_ids(*, session: Session, event_ids: Sequence[str]) -> set[str]:
-    """Return which of these event ids the sink has applied."""
-    found: set[str] = set()
-    for start in range(0, len(event_ids), 500):
-        chunk = event_ids[start:start + 500]
-        found.update(session.scalars(
-            select(HandoffRecord.event_id).where(HandoffRecord.event_id.in_(chunk))))
-    return found
+            raise NotFound(event.handoff_id)
+        _transition(session=session, row=row, action=event.action, by=event.by, reason=event.reason,
+                    allowed_reasons=None, at=event.at, enforce_owner=False)
+    except QueueError:
+        set_applied(session=session, event=event, applied=False)
+        return "ignored"
+    return "applied"
 
 
 def mark_status(*, session: Session, handoff_id: str, status: str, now: datetime) -> bool:
@@ -119,3 +158,11 @@ def mark_status(*, session: Session, handoff_id: str, status: str, now: datetime
         .values(status=status, updated_at=now)
     )
     return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+def count_claimable(*, session: Session, queue: str, rep: str) -> int:
+    """Open rows in a queue that ``rep`` could claim next."""
+    return int(session.scalar(
+        select(func.count()).select_from(QueueItem)
+        .where(QueueItem.queue == queue, QueueItem.status == "open",
+               or_(QueueItem.owner.is_(None), QueueItem.owner == rep))) or 0)

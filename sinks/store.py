@@ -5,8 +5,6 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from sinks.models import Base
-
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL and a busy timeout so readers never block the sink."""
@@ -29,5 +27,11 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables (scratch databases; production runs migrations)."""
-    Base.metadata.create_all(engine)
+    """Bring the schema up to date by running the migrations (demo, `up` and scratch databases).
+
+    Production runs `handoff db upgrade` ahead of deploying workers; tables are never
+    created outside the migrations.
+    """
+    from sinks.migrate import upgrade
+
+    upgrade(engine)

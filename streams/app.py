@@ -14,7 +14,9 @@ from streams.runtime.faust_transport import Transport
 from streams.runtime.settings import Settings
 
 # The agent modules, imported explicitly (no scanning); each has ``register(app, settings)``.
-AGENT_MODULES = ("streams.agents.intake", "streams.agents.route")
+AGENT_MODULES = (
+    "streams.agents.intake", "streams.agents.route", "streams.agents.feedback", "streams.agents.sla",
+)
 
 
 def create_app(settings: Settings) -> faust.App:

@@ -18,6 +18,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from schemas import HandoffEvent
+from sinks.migrate import SchemaOutOfDate, require_current
 from sinks.store import create_schema, make_engine
 from sinks.writer import SalesQueueSink
 from streams.runtime.settings import Settings
@@ -82,7 +83,7 @@ class SinkWorker:
     async def run(self) -> None:
         """Consume, write and commit until asked to stop."""
         if self.settings.database_url.startswith("sqlite"):
-            create_schema(self.engine)  # a scratch SQLite file; PostgreSQL is migrated ahead of time
+            create_schema(self.engine)  # a scratch SQLite file: run the migrations here
         worker = self
 
         class _Revoke(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -124,6 +125,15 @@ class SinkWorker:
 
 async def run_sink(settings: Settings) -> None:
     """Run one sink worker until SIGINT/SIGTERM."""
+    if not settings.database_url.startswith("sqlite"):
+        # PostgreSQL is migrated ahead of time (`handoff db upgrade`); refuse an older schema.
+        engine = make_engine(settings.database_url)
+        try:
+            require_current(engine)
+        except SchemaOutOfDate as exc:
+            raise SystemExit(str(exc)) from None
+        finally:
+            engine.dispose()
     worker = SinkWorker(settings)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

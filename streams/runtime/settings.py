@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from sinks.transitions import DEFAULT_LOST_REASONS, DEFAULT_REJECT_REASONS
+
+# Comma-separated in the environment: HANDOFF_REJECT_REASONS=not_a_fit,spam,other
+Codes = Annotated[tuple[str, ...], NoDecode]
 
 
 class ConfigError(SystemExit):
@@ -30,11 +36,14 @@ class Settings(BaseSettings):
     topic_feedback: str = "leads.feedback"
     topic_sla: str = "leads.sla"
     topic_routing: str = "leads.routing"
+    topic_erasure: str = "leads.erasure"
     partitions: int = Field(default=4, ge=1, le=1024)
     replication_factor: int = Field(default=1, ge=1, le=16)
 
     worker_group: str = "handoff-worker"
     sink_group: str = "handoff-sink"
+    # Default: the worker group's name + "-feedback".
+    feedback_group: str | None = None
 
     # Production Kafka values; the embedded broker answers JoinGroup only after
     # half the session timeout, so `handoff up`/`demo` and tests use fast ones.
@@ -46,6 +55,13 @@ class Settings(BaseSettings):
     sink_batch_size: int = Field(default=500, ge=1, le=100_000)
     sink_batch_within_s: float = Field(default=0.05, gt=0, le=60)
     sink_retry_max_backoff_s: float = Field(default=30.0, gt=0, le=3600)
+
+    # Reason codes a rep must pick from when rejecting a lead or losing a deal.
+    reject_reasons: Codes = DEFAULT_REJECT_REASONS
+    lost_reasons: Codes = DEFAULT_LOST_REASONS
+    sla_check_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    # Events recorded in the database but not confirmed by the broker are re-sent after this long.
+    outbox_retry_after_s: float = Field(default=30.0, ge=0, le=86400)
 
     state_dir: Path = Path(".handoff")
     web_enabled: bool = False
@@ -71,6 +87,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected host:port[,host:port…], got {value!r}")
         return value
 
+    @field_validator("reject_reasons", "lost_reasons", mode="before")
+    @classmethod
+    def _codes(cls, value: object) -> object:
+        if isinstance(value, str):
+            # Also reads a list printed by Python or JSON (how the supervisor hands settings down).
+            value = tuple(v.strip().strip("'\"") for v in value.strip("[]() ").split(",") if v.strip())
+        if isinstance(value, list | tuple):
+            bad = [v for v in value if not (isinstance(v, str) and v.replace("_", "").isalnum())]
+            if bad or not value:
+                raise ValueError(f"expected comma-separated codes like not_a_fit,spam, got {value!r}")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -90,11 +118,16 @@ class Settings(BaseSettings):
         return [s.strip() for s in self.kafka_bootstrap_servers.split(",")]
 
     @property
+    def feedback_group_id(self) -> str:
+        """Consumer group of the feedback consumer inside the stream workers."""
+        return self.feedback_group or f"{self.worker_group}-feedback"
+
+    @property
     def output_topics(self) -> tuple[str, ...]:
         """Every topic the pipeline creates."""
         return (
             self.topic_submitted, self.topic_routing, self.topic_handoff, self.topic_nurture,
-            self.topic_dlq, self.topic_feedback, self.topic_sla,
+            self.topic_dlq, self.topic_feedback, self.topic_sla, self.topic_erasure,
         )
 
 

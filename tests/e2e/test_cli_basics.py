@@ -18,9 +18,10 @@ def test_schemas_export_writes_one_file_per_event(tmp_path: Path) -> None:
     out = subprocess.run([*HANDOFF, "schemas", "export", str(tmp_path / "s")], capture_output=True,
                          text=True, check=True, timeout=60)
     files = sorted(p.name for p in (tmp_path / "s").iterdir())
-    assert files == ["dead-letter.v1.schema.json", "feedback.v1.schema.json", "handoff.v1.schema.json",
-                     "lead-submitted.v1.schema.json", "nurture.v1.schema.json"]
-    assert len(out.stdout.splitlines()) == 5
+    assert files == ["dead-letter.v1.schema.json", "erasure.v1.schema.json", "feedback.v1.schema.json",
+                     "handoff.v1.schema.json", "lead-submitted.v1.schema.json", "nurture.v1.schema.json",
+                     "sla-breach.v1.schema.json"]
+    assert len(out.stdout.splitlines()) == 7
     lead = json.loads((tmp_path / "s" / "lead-submitted.v1.schema.json").read_text())
     assert lead["$id"] == "urn:handoff:schema:lead-submitted.v1"
     assert {"utm", "activity", "consent", "honeypot"} <= set(lead["properties"])

@@ -89,7 +89,7 @@ def test_binary_payload_is_kept_as_base64() -> None:
 def test_json_schema_export_covers_every_event() -> None:
     schemas = json_schemas()
     assert set(schemas) == {"lead-submitted.v1", "handoff.v1", "nurture.v1", "dead-letter.v1",
-                            "feedback.v1"}
+                            "feedback.v1", "sla-breach.v1", "erasure.v1"}
     lead = schemas["lead-submitted.v1"]
     assert set(lead["required"]) == {"event_id", "submitted_at", "form_id", "email"}
     assert "reasons" in schemas["handoff.v1"]["properties"]

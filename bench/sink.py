@@ -1,0 +1,151 @@
+"""Measure the sink's batch write: rows/s of ``record_handoffs`` into SQLite and PostgreSQL.
+
+    .venv/bin/python bench/sink.py [--rows 5000] [--pg URL] [--per-row]
+
+Each batch is one transaction, as the sink writes it. One submission in ten comes
+from a person who already has an open row, so the batch exercises both paths
+(new row, attach to the open row). Every run starts from a freshly migrated database.
+``--per-row`` also runs the first release's writer (one INSERT per handoff) for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from schemas import Account, Contact, HandoffEvent, Reason, Source, Stage, Utm  # noqa: E402
+from sinks.models import OPEN_STATUSES, HandoffRecord, QueueItem  # noqa: E402
+from sinks.queue import record_handoffs  # noqa: E402
+from sinks.store import create_schema, make_engine  # noqa: E402
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def events(n: int) -> list[HandoffEvent]:
+    """n handoffs; every tenth repeats an earlier person."""
+    out = []
+    for i in range(n):
+        person = i - 5 if i % 10 == 9 else i
+        out.append(HandoffEvent(
+            handoff_id=str(uuid.uuid4()), event_id=f"bench-{i}-{uuid.uuid4().hex[:8]}",
+            lead_id=f"lead_{person:024d}", queue="inside-sales", owner="tanaka.hiro",
+            stage=Stage.SQL if i % 3 else Stage.MQL, score=60 + i % 40, fit=30, intent=30,
+            account=Account(name=f"株式会社ベンチ{person}", domain=f"b{person}.example.co.jp", employees=300),
+            reasons=[Reason(rule="fit.business_email", points=15, detail="business domain"),
+                     Reason(rule="intent.form.demo-request", points=30, detail="form demo-request")],
+            rules_version="default@bench",
+            contact=Contact(email=f"p{person}@b{person}.example.co.jp", full_name=f"山田 太郎{person}",
+                            phone="+81312345678", job_title="営業部長", country="JP"),
+            source=Source(form_id="demo-request", utm=Utm(source="google", campaign="expo")),
+            submitted_at=T0, qualified_at=T0, sla_due_at=T0 + timedelta(hours=1)))
+    return out
+
+
+def per_row(*, session: Session, events: list[HandoffEvent], now: datetime) -> None:
+    """The first release's writer: a ledger INSERT and an ORM flush per handoff."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    ins = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    seen = set(session.scalars(select(HandoffRecord.handoff_id).where(
+        HandoffRecord.handoff_id.in_([e.handoff_id for e in events]))))
+    fresh = [e for e in events if e.handoff_id not in seen]
+    open_rows = {r.lead_id: r for r in session.scalars(select(QueueItem).where(
+        QueueItem.lead_id.in_({e.lead_id for e in fresh}), QueueItem.status.in_(OPEN_STATUSES))
+        .with_for_update())}
+    for e in fresh:
+        row = open_rows.get(e.lead_id)
+        session.execute(ins(HandoffRecord).values(
+            handoff_id=e.handoff_id, event_id=e.event_id, lead_id=e.lead_id, received_at=now,
+            queue_handoff_id=row.handoff_id if row else e.handoff_id).on_conflict_do_nothing())
+        if row is None:
+            row = QueueItem(handoff_id=e.handoff_id, lead_id=e.lead_id, event_id=e.event_id,
+                            queue=e.queue, owner=e.owner, stage=e.stage.value, score=e.score,
+                            status="open", email=e.contact.email, full_name=e.contact.full_name,
+                            company=e.account.name, country=e.contact.country,
+                            submitted_at=e.submitted_at, queued_at=now, sla_due_at=e.sla_due_at,
+                            updated_at=now, submissions=1, breaches=0, handoff=e.model_dump(mode="json"))
+            session.add(row)
+            session.flush()
+            open_rows[e.lead_id] = row
+        else:
+            row.submissions += 1
+            row.score = max(row.score, e.score)
+
+
+def run(url: str, batch: int, rows: int, writer: object = record_handoffs) -> float:
+    """Rows per second writing ``rows`` handoffs in batches of ``batch``."""
+    engine = make_engine(url)
+    create_schema(engine)
+    data = events(rows)
+    started = time.perf_counter()
+    for start in range(0, rows, batch):
+        with Session(engine) as session, session.begin():
+            writer(session=session, events=data[start:start + batch], now=T0)  # type: ignore[operator]
+    elapsed = time.perf_counter() - started
+    with engine.connect() as conn:
+        stored = conn.execute(text("select count(*) from handoff_ledger")).scalar()
+    engine.dispose()
+    if stored != rows:
+        raise SystemExit(f"only {stored} of {rows} handoffs stored")
+    return rows / elapsed
+
+
+def pg_schema_url(base: str) -> tuple[str, object]:
+    """A fresh schema in PostgreSQL, and a function that drops it."""
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{base}?options=-csearch_path%3D{schema}", drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=5000, help="rows per run (batch size 1 writes a fifth)")
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--per-row", action="store_true", help="also time the first release's writer")
+    args = parser.parse_args()
+    writers: list[tuple[str, object]] = [("batch", record_handoffs)]
+    if args.per_row:
+        writers.append(("per-row", per_row))
+    print(f"{'database':<12}{'writer':<9}{'batch':>7}{'rows':>8}{'rows/s':>10}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("sqlite", "postgresql"):
+            for batch in (1, 100, 500):
+                rows = max(args.rows // 5, 1) if batch == 1 else args.rows
+                for label, writer in writers:
+                    if name == "sqlite":
+                        url, drop = f"sqlite:///{tmp}/bench-{batch}-{label}.db", None
+                    else:
+                        try:
+                            url, drop = pg_schema_url(args.pg)
+                        except Exception as exc:  # noqa: BLE001
+                            print(f"{name:<12}skipped: {str(exc).splitlines()[0][:80]}")
+                            return
+                    try:
+                        rate = run(url, batch, rows, writer)
+                    finally:
+                        if drop:
+                            drop()  # type: ignore[operator]
+                    print(f"{name:<12}{label:<9}{batch:>7}{rows:>8}{rate:>10.0f}", flush=True)
+
+if __name__ == "__main__":
+    main()
