@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from schemas import DeadLetter, ErrorCode, HandoffEvent, NurtureEvent, SourcePosition
-from streams.logic.assign import round_robin, sla_due
+from schemas import DeadLetter, Disposition, ErrorCode, HandoffEvent, NurtureEvent, SourcePosition
+from streams.logic.assign import Ledger, choose_owner, sla_due
 from streams.logic.decode import DecodeFailure, decode_lead, payload_text
-from streams.logic.lead import handoff_id_for, normalise_lead
+from streams.logic.enrich import Enricher, run_enrichers
+from streams.logic.lead import Lead, handoff_id_for, normalise_lead
 from streams.logic.normalise import InvalidEmail
 from streams.logic.policy import Policy
 from streams.logic.qualify import qualify
@@ -27,15 +29,11 @@ def dead_letter(
     )
 
 
-def decide(
-    raw: bytes | None, position: SourcePosition, policy: Policy, now: datetime | None = None
-) -> Outcome:
-    """Decode, normalise, enrich and qualify one message.
-
-    A lead for sales comes back as a HandoffEvent without an owner: owners are
-    assigned per queue by the routing stage.
-    """
-    now = now or datetime.now(UTC)
+def prepare(
+    raw: bytes | None, position: SourcePosition, now: datetime,
+    enrichers: Sequence[Enricher] = (),
+) -> Lead | DeadLetter:
+    """Decode, validate, normalise and enrich one message (independent of the policy)."""
     decoded = decode_lead(raw)
     if isinstance(decoded, DecodeFailure):
         return dead_letter(raw, decoded, position, now)
@@ -45,11 +43,16 @@ def decide(
         failure = DecodeFailure(ErrorCode.SCHEMA_INVALID, "email: value_error", ["email"],
                                 decoded.event_id)
         return dead_letter(raw, failure, position, now)
+    return run_enrichers(lead, enrichers)
+
+
+def judge(lead: Lead, policy: Policy, now: datetime) -> HandoffEvent | NurtureEvent:
+    """Qualify a prepared lead: a handoff for sales (owner only if pre-assigned) or a nurture event."""
     decision = qualify(lead, policy)
     if decision.disposition is not None or decision.queue is None or decision.stage is None:
         return NurtureEvent(
             event_id=lead.event_id, lead_id=lead.lead_id,
-            disposition=decision.disposition or "nurture",  # type: ignore[arg-type]
+            disposition=decision.disposition or Disposition.NURTURE,
             reasons=decision.reasons, score=decision.score, fit=decision.fit,
             intent=decision.intent, rules_version=policy.version, contact=lead.contact,
             source=lead.source, submitted_at=lead.submitted_at, decided_at=now,
@@ -57,21 +60,50 @@ def decide(
     queue = policy.queues[decision.queue]
     return HandoffEvent(
         handoff_id=handoff_id_for(lead.event_id), event_id=lead.event_id, lead_id=lead.lead_id,
-        account=lead.account, queue=decision.queue, owner=None, stage=decision.stage,
+        account=lead.account, queue=decision.queue, owner=decision.owner, stage=decision.stage,
         score=decision.score, fit=decision.fit, intent=decision.intent, reasons=decision.reasons,
         rules_version=policy.version, contact=lead.contact, source=lead.source,
         submitted_at=lead.submitted_at, qualified_at=now,
-        sla_due_at=sla_due(queue, decision.stage, now),
+        sla_due_at=sla_due(policy, queue, decision.stage, decision.owner, now),
     )
 
 
-def assign_owner(event: HandoffEvent, policy: Policy, assigned_so_far: int) -> HandoffEvent:
-    """Give a qualified lead its owner and the deadline that owner must meet."""
+def decide(
+    raw: bytes | None, position: SourcePosition, policy: Policy, now: datetime | None = None,
+    *, enrichers: Sequence[Enricher] = (), at_submission: bool = False,
+) -> Outcome:
+    """Decode, normalise, enrich and qualify one message.
+
+    A lead for sales comes back as a HandoffEvent whose owner is only set when the
+    routing table pre-assigned the account owner: owners are assigned per queue by the
+    routing stage (``assign_owner``). ``at_submission`` decides as of the lead's own
+    submission time (replays and simulations), instead of now.
+    """
+    now = now or datetime.now(UTC)
+    lead = prepare(raw, position, now, enrichers)
+    if isinstance(lead, DeadLetter):
+        return lead
+    return judge(lead, policy, lead.submitted_at if at_submission else now)
+
+
+def account_key(event: HandoffEvent) -> str | None:
+    """Return the key that identifies the lead's company for sticky assignment."""
+    account = event.account
+    return (account.domain or account.name or "").lower() or None
+
+
+def assign_owner(event: HandoffEvent, policy: Policy, ledger: Ledger) -> HandoffEvent:
+    """Give a qualified lead its owner and the deadline that owner must meet; record it in the ledger."""
     queue = policy.queues.get(event.queue)
     if queue is None:
         # The policy changed between qualification and routing: keep the lead, unassigned.
         return event
-    owner = round_robin(queue.reps, assigned_so_far)
-    return event.model_copy(
-        update={"owner": owner, "sla_due_at": sla_due(queue, event.stage, event.qualified_at)}
-    )
+    key = account_key(event)
+    choice = choose_owner(queue, policy.reps, ledger, now=event.qualified_at, account_key=key,
+                          preassigned=event.owner)
+    if choice.owner is not None:
+        ledger.record(choice.owner, cursor=choice.cursor, account_key=key)
+    return event.model_copy(update={
+        "owner": choice.owner, "reasons": [*event.reasons, choice.reason],
+        "sla_due_at": sla_due(policy, queue, event.stage, choice.owner, event.qualified_at),
+    })
