@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from sinks import accounts as _accounts  # noqa: F401 - registers the accounts table
 from sinks.models import Base
 
 

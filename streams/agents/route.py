@@ -2,7 +2,7 @@
 
 The routing topic is keyed by queue, so one worker owns each queue's assignment
 ledger; the ledger is a changelog-backed table and may lag by an update after a
-restart (round robin stays fair; the database keeps correctness).
+restart (the rotation stays fair within one lead; the database keeps correctness).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import faust
 
 from schemas import HandoffEvent
+from streams.logic.assign import Ledger
 from streams.logic.pipeline import assign_owner
 from streams.logic.policy import load_policy
 from streams.runtime.settings import Settings
@@ -26,14 +27,15 @@ def register(app: faust.App, settings: Settings) -> Any:
     raw = {"key_type": bytes, "value_type": bytes, "value_serializer": "raw", "key_serializer": "raw"}
     routing = app.topic(settings.topic_routing, **raw)
     handoff = app.topic(settings.topic_handoff, **raw)
-    ledger = app.Table("assignments", default=int, partitions=settings.partitions)
+    ledger = app.Table("assignments", default=dict, partitions=settings.partitions)
 
     @app.agent(routing, name="handoff.route")
     async def route(stream: faust.StreamT[bytes]) -> None:
         async for value in stream:
             event = HandoffEvent.model_validate_json(value)
-            assigned = assign_owner(event, policy, ledger[event.queue])
-            ledger[event.queue] += 1
+            state = Ledger.from_json(ledger[event.queue])
+            assigned = assign_owner(event, policy, state)
+            ledger[event.queue] = state.to_json()
             await handoff.send(key=assigned.lead_id.encode(),
                                value=assigned.model_dump_json().encode())
 
