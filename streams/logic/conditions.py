@@ -123,6 +123,11 @@ class Condition(BaseModel):
         if self.not_ is not None:
             negated = self.not_.compile()
             tests.append(lambda f: not negated(f))
+        if len(tests) == 1:
+            return tests[0]
+        if len(tests) == 2:
+            first, second = tests
+            return lambda facts: first(facts) and second(facts)
         return lambda facts: all(t(facts) for t in tests)
 
     def names(self) -> list[str]:
@@ -201,6 +206,9 @@ def _compile_field(name: str, m: Matcher) -> Predicate:
             return not tests or only_not_in
         if text:
             value = str(value).casefold()
-        return all(t(value) for t in tests)
+        for t in tests:
+            if not t(value):
+                return False
+        return True
 
     return test

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schemas import Stage
 from streams.logic.conditions import FIELDS, Condition, FieldName, Predicate
@@ -29,19 +29,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _always(facts: Any) -> bool:
+    return True
+
+
 class _Guarded(_Strict):
-    """Anything with an optional `when:` condition, compiled once."""
+    """Anything with an optional `when:` condition."""
 
     when: Condition | None = None
-    _test: Predicate | None = PrivateAttr(default=None)
 
-    def holds(self, facts: Any) -> bool:
-        """Tell whether the condition holds for these facts (no condition: always)."""
-        if self.when is None:
-            return True
-        if self._test is None:
-            self._test = self.when.compile()
-        return self._test(facts)
+    def predicate(self) -> Predicate:
+        """Compile the condition (no condition: always true); callers keep the result."""
+        return self.when.compile() if self.when is not None else _always
+
+    def names(self) -> list[str]:
+        """Return the fields the condition reads."""
+        return self.when.names() if self.when is not None else []
 
 
 class Rule(_Guarded):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from schemas import Disposition, Reason, Stage
-from streams.logic.conditions import FIELDS
+from streams.logic.conditions import Predicate
 from streams.logic.facts import lead_facts
 from streams.logic.lead import Lead
 from streams.logic.policy import Policy, Route, Rule
@@ -26,7 +27,7 @@ class Decision:
     owner: str | None = None  # set when the route pre-assigns the account owner
 
 
-def _detail(template: str | None, names: list[str], facts: dict[str, Any]) -> str:
+def _detail(template: str | None, names: Sequence[str], facts: dict[str, Any]) -> str:
     if template:
         try:
             return template.format_map(_Blank(facts))
@@ -47,12 +48,51 @@ def _show(value: Any) -> str:
     return str(name if name is not None and not isinstance(value, str) else value)
 
 
-def _points(rule: Rule, facts: dict[str, Any]) -> Reason | None:
-    if not rule.holds(facts):
+@dataclass(frozen=True)
+class _Step:
+    """A policy line compiled for speed: its condition, and what it says."""
+
+    item: Any  # Rule, Disqualifier, StageRule or Route
+    test: Predicate
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A policy compiled once: plain predicates instead of models."""
+
+    rules: tuple[_Step, ...]
+    disqualify: tuple[_Step, ...]
+    stages: tuple[_Step, ...]
+    routing: tuple[_Step, ...]
+    kinds: dict[str, str]
+
+
+_PLANS: dict[str, Plan] = {}
+
+
+def plan_for(policy: Policy) -> Plan:
+    """Compile the policy, once per version (the version is a hash of its content)."""
+    plan = _PLANS.get(policy.version) if policy.version else None
+    if plan is None:
+        def steps(items: list[Any]) -> tuple[_Step, ...]:
+            return tuple(_Step(i, i.predicate(), tuple(i.names())) for i in items)
+
+        plan = Plan(steps(policy.rules), steps(policy.disqualify), steps(policy.stages),
+                    steps(policy.routing), {r.rule: r.score for r in policy.rules})
+        if policy.version:
+            if len(_PLANS) > 64:
+                _PLANS.clear()
+            _PLANS[policy.version] = plan
+    return plan
+
+
+def _points(step: _Step, facts: dict[str, Any]) -> Reason | None:
+    rule: Rule = step.item
+    if not step.test(facts):
         return None
-    names = rule.when.names() if rule.when else []
     if rule.per is None:
-        return Reason(rule=rule.rule, points=rule.points, detail=_detail(rule.detail, names, facts))
+        return Reason(rule=rule.rule, points=rule.points, detail=_detail(rule.detail, step.names, facts))
     count = int(facts.get(rule.per) or 0)
     if count <= 0:
         return None
@@ -63,70 +103,71 @@ def _points(rule: Rule, facts: dict[str, Any]) -> Reason | None:
     return Reason(rule=rule.rule, points=total, detail=rule.detail or f"{count} {unit}")
 
 
-def score_reasons(facts: dict[str, Any], policy: Policy) -> list[Reason]:
+def score_reasons(facts: dict[str, Any], plan: Plan) -> list[Reason]:
     """Return the reasons of every rule that gives points (first per group)."""
     out: list[Reason] = []
     groups: set[str] = set()
-    for rule in policy.rules:
-        if rule.group is not None and rule.group in groups:
+    for step in plan.rules:
+        group = step.item.group
+        if group is not None and group in groups:
             continue
-        reason = _points(rule, facts)
+        reason = _points(step, facts)
         if reason is not None:
             out.append(reason)
-            if rule.group is not None:
-                groups.add(rule.group)
+            if group is not None:
+                groups.add(group)
     return out
 
 
-def _part(policy: Policy, reasons: list[Reason], part: str, cap: int) -> int:
-    kinds = {r.rule: r.score for r in policy.rules}
-    return max(0, min(cap, sum(x.points for x in reasons if kinds.get(x.rule) == part)))
+def _part(plan: Plan, reasons: list[Reason], part: str, cap: int) -> int:
+    return max(0, min(cap, sum(x.points for x in reasons if plan.kinds.get(x.rule) == part)))
 
 
-def route_queue(facts: dict[str, Any], policy: Policy) -> tuple[Route, str, str | None]:
+def route_queue(facts: dict[str, Any], policy: Policy, plan: Plan) -> tuple[_Step, str, str | None]:
     """Pick the first routing line that holds; return it, the queue and a pre-assigned owner."""
-    for route in policy.routing:
-        if not route.holds(facts):
+    for step in plan.routing:
+        route: Route = step.item
+        if not step.test(facts):
             continue
         if route.account_owner:
             owner = facts.get("account.owner")
             queue = policy.rep_queue(owner) if owner else None
             if queue is not None:
-                return route, queue, owner
+                return step, queue, owner
             continue
         assert route.queue is not None  # noqa: S101 - checked when the policy loads
-        return route, route.queue, None
-    last = policy.routing[-1]
-    return last, last.queue or next(iter(policy.queues)), None
+        return step, route.queue, None
+    last = plan.routing[-1]
+    return last, last.item.queue or next(iter(policy.queues)), None
 
 
 def qualify(lead: Lead, policy: Policy) -> Decision:
     """Score a lead, choose its stage, and pick its queue."""
+    plan = plan_for(policy)
     facts = lead_facts(lead)
-    reasons = score_reasons(facts, policy)
-    fit = _part(policy, reasons, "fit", policy.caps.fit)
-    intent = _part(policy, reasons, "intent", policy.caps.intent)
+    reasons = score_reasons(facts, plan)
+    fit = _part(plan, reasons, "fit", policy.caps.fit)
+    intent = _part(plan, reasons, "intent", policy.caps.intent)
     score = min(100, fit + intent)
     reasons = list(lead.notes) + reasons
     blockers = [
-        Reason(rule=d.rule, detail=_detail(d.detail, d.when.names(), facts))
-        for d in policy.disqualify if d.holds(facts)
+        Reason(rule=d.item.rule, detail=_detail(d.item.detail, d.names, facts))
+        for d in plan.disqualify if d.test(facts)
     ]
     if blockers:
         return Decision(Disposition.DISQUALIFIED, None, score, fit, intent, blockers + reasons)
     facts.update(score=score, fit=fit, intent=intent, stage=None)
-    for rule in policy.stages:
-        if rule.holds(facts):
-            names = [n for n in (rule.when.names() if rule.when else []) if n in FIELDS]
-            reasons.append(Reason(rule=rule.rule, detail=_detail(rule.detail, names, facts)))
-            stage = rule.stage
+    for step in plan.stages:
+        if step.test(facts):
+            reasons.append(Reason(rule=step.item.rule, detail=_detail(step.item.detail, step.names, facts)))
+            stage: Stage = step.item.stage
             break
     else:
         reasons.append(Reason(rule="stage.nurture", detail=f"score {score}: no stage rule holds"))
         return Decision(Disposition.NURTURE, None, score, fit, intent, reasons)
     facts["stage"] = stage
-    route, queue, owner = route_queue(facts, policy)
+    route, queue, owner = route_queue(facts, policy, plan)
     detail = (f"account {facts['account.name']} is owned by {owner}" if owner
-              else _detail(None, route.when.names(), facts) if route.when else "default queue")
-    reasons.append(Reason(rule=route.rule, detail=detail))
+              else _detail(None, route.names, facts) if route.names else "default queue")
+    reasons.append(Reason(rule=route.item.rule, detail=detail))
     return Decision(None, stage, score, fit, intent, reasons, queue, owner)
