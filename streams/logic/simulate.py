@@ -112,6 +112,8 @@ class Change:
     before: Row
     after: Row
     why: str
+    # Same decision, other owner: earlier changes moved the queue's rotation along.
+    rotation_only: bool = False
 
 
 def _rules(row: Row) -> dict[str, int]:
@@ -132,10 +134,15 @@ def explain(before: Row, after: Row) -> str:
     return "; ".join(parts) or "assignment differs"
 
 
+def _rotation_only(before: Row, after: Row) -> bool:
+    return ((before.outcome, before.queue, before.stage) == (after.outcome, after.queue, after.stage)
+            and _rules(before) == _rules(after))
+
+
 def diff(before: Sequence[Row], after: Sequence[Row]) -> list[Change]:
-    """Return the leads whose outcome, queue, stage or owner would change."""
+    """Return the leads whose outcome, queue, stage or owner would change; decisions first."""
     out: list[Change] = []
     for a, b in zip(before, after, strict=True):
         if (a.outcome, a.queue, a.stage, a.owner) != (b.outcome, b.queue, b.stage, b.owner):
-            out.append(Change(a.key, a, b, explain(a, b)))
-    return out
+            out.append(Change(a.key, a, b, explain(a, b), _rotation_only(a, b)))
+    return sorted(out, key=lambda c: c.rotation_only)

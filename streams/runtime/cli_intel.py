@@ -81,10 +81,11 @@ def _index(accounts_csv: Path | None, database_url: str | None, fuzzy_min: float
               help="Match leads against the accounts in this CSV file.")
 @click.option("--db", "database_url", help="Match leads against the accounts table of this database.")
 @click.option("--limit", default=50, show_default=True, help="Changed leads to list in shadow mode.")
+@click.option("--show-rotation", is_flag=True, help="Also list leads whose only change is a rotation shift.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def rules_simulate(rules_file: Path | None, leads_file: Path | None, topic: str | None,
                    against_file: Path | None, accounts_csv: Path | None, database_url: str | None,
-                   limit: int, as_json: bool) -> None:
+                   limit: int, show_rotation: bool, as_json: bool) -> None:
     """Dry-run a policy over leads offline: outcomes, queues, rule hits, scores; --against diffs two."""
     from streams.logic.simulate import diff, prepare_all, run, summarise
     from streams.runtime.simulate_report import changes_json, render_diff, render_summary, summary_json
@@ -117,7 +118,8 @@ def rules_simulate(rules_file: Path | None, leads_file: Path | None, topic: str 
         return
     click.echo(render_summary(summary, candidate.version))
     click.echo("")
-    click.echo(render_diff(changes, len(rows), current.version, candidate.version, limit=limit))
+    click.echo(render_diff(changes, len(rows), current.version, candidate.version, limit=limit,
+                           rotation=show_rotation))
 
 
 @click.group()

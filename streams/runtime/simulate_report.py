@@ -42,7 +42,8 @@ def _show(row: Any) -> str:
     return f"{row.queue}/{row.stage}/{row.owner or '-'}"
 
 
-def render_diff(changes: Sequence[Change], total: int, before: str, after: str, *, limit: int) -> str:
+def render_diff(changes: Sequence[Change], total: int, before: str, after: str, *, limit: int,
+                rotation: bool = False) -> str:
     """Which leads would change queue, stage or owner, and why."""
     kinds: Counter[str] = Counter()
     for c in changes:
@@ -53,15 +54,21 @@ def render_diff(changes: Sequence[Change], total: int, before: str, after: str, 
             kinds[f"queue {b.queue} -> {a.queue}"] += 1
         if b.stage != a.stage and b.stage and a.stage:
             kinds[f"stage {b.stage} -> {a.stage}"] += 1
-        if b.owner != a.owner and b.queue == a.queue:
-            kinds["owner only"] += 1
+        if c.rotation_only:
+            kinds["owner only (rotation shifted)"] += 1
+        elif b.owner != a.owner and b.queue == a.queue:
+            kinds["owner"] += 1
     out = [f"shadow: {before} (current) vs {after} (candidate): "
            f"{len(changes)} of {total} leads would change", ""]
     out += _table("changes", [(k, str(v)) for k, v in kinds.most_common()], ("change", "leads"))
-    shown = changes[:limit]
+    listed = [c for c in changes if rotation or not c.rotation_only]
+    shown = listed[:limit]
     out += _table(f"leads (first {len(shown)})",
                   [(c.key, _show(c.before), _show(c.after), c.why) for c in shown],
                   ("lead", "current", "candidate", "why"))
+    hidden = len(changes) - len(listed)
+    if hidden:
+        out.append(f"({hidden} leads whose only change is a rotation shift not listed; --show-rotation lists them)")
     return "\n".join(out).rstrip()
 
 
@@ -82,5 +89,5 @@ def changes_json(changes: Sequence[Change]) -> list[dict[str, Any]]:
         return {"outcome": row.outcome, "queue": row.queue, "stage": row.stage,
                 "owner": row.owner, "score": row.score}
 
-    return [{"lead": c.key, "current": side(c.before), "candidate": side(c.after), "why": c.why}
-            for c in changes]
+    return [{"lead": c.key, "current": side(c.before), "candidate": side(c.after), "why": c.why,
+             "rotation_only": c.rotation_only} for c in changes]

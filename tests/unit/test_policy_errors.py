@@ -1,0 +1,93 @@
+"""A bad policy file is rejected with every error, each naming the file, line and field."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+from streams.logic.policy import PolicyError, parse_policy
+
+pytestmark = pytest.mark.unit
+
+MINIMAL = """\
+name: tiny
+rules:
+  - rule: fit.big
+    score: fit
+    points: 10
+    when:
+      employees: {gte: 1000}
+stages:
+  - {rule: stage.sql, stage: SQL, when: {score: {gte: 70}}}
+routing:
+  - {rule: route.all, queue: main}
+queues:
+  main:
+    reps: [ann]
+reps:
+  ann: {timezone: Asia/Tokyo, holidays: JP}
+"""
+
+
+def errors_of(text: str) -> list[str]:
+    with pytest.raises(PolicyError) as info:
+        parse_policy(text, origin="p.yaml")
+    return str(info.value).splitlines()
+
+
+def test_minimal_policy_is_valid_and_versioned() -> None:
+    policy = parse_policy(MINIMAL)
+    assert policy.version.startswith("tiny@")
+    assert parse_policy(MINIMAL + "\n# a comment\n").version == policy.version
+    assert parse_policy(MINIMAL.replace("points: 10", "points: 11")).version != policy.version
+
+
+def test_shipped_policy_is_valid() -> None:
+    text = resources.files("streams.data").joinpath("default_policy.yaml").read_text("utf-8")
+    assert parse_policy(text).name == "default"
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("employees: {gte: 1000}", "emplyees: {gte: 1000}",
+     "p.yaml:7: rules.0.when.emplyees: unknown field 'emplyees'; did you mean employees?"),
+    ("points: 10", "points: 500", "p.yaml:5: rules.0.points: Input should be less than or equal to 100"),
+    ("score: fit", "score: fitness", "p.yaml:4: rules.0.score: Input should be 'fit' or 'intent'"),
+    ("employees: {gte: 1000}", "employees: {regex: '^1'}",
+     "p.yaml:6: rules.0.when: employees: regex/contains needs a text field, employees is int"),
+    ("employees: {gte: 1000}", "country: {regex: '(['}", "p.yaml:7: rules.0.when.country: bad regex"),
+    ("stage: SQL, when", "stage: HOT, when", "p.yaml:9: stages.0.stage: Input should be 'MQL' or 'SQL'"),
+    ("queue: main}", "queue: mian}", "p.yaml:11: routing.0.queue: no queue 'mian' under 'queues'"),
+    ("reps: [ann]", "reps: [bob]", "p.yaml:14: queues.main.reps.0: rep 'bob' is not listed under 'reps'"),
+    ("timezone: Asia/Tokyo", "timezone: Asia/Tokio", "p.yaml:16: reps.ann.timezone: unknown time zone"),
+    ("holidays: JP", "holidays: XX", "p.yaml:16: reps.ann.holidays: no public holiday calendar for 'XX'"),
+    ("{rule: route.all, queue: main}", "{rule: route.all, queue: main, when: {country: JP}}",
+     "p.yaml:11: routing.0: the last routing line must be a catch-all"),
+    ("stage: SQL, when: {score: {gte: 70}}", "stage: SQL, when: {seniority: {gte: BOSS}}",
+     "p.yaml:9: stages.0.when: seniority: 'BOSS' is not a seniority"),
+])
+def test_error_names_line_and_field(old: str, new: str, expected: str) -> None:
+    assert old in MINIMAL
+    errors = errors_of(MINIMAL.replace(old, new))
+    assert any(e.startswith(expected) for e in errors), errors
+
+
+def test_every_error_is_reported_at_once_in_line_order() -> None:
+    text = (MINIMAL.replace("points: 10", "points: 500").replace("reps: [ann]", "reps: [bob]")
+            .replace("employees: {gte", "emplyees: {gte"))
+    errors = errors_of(text)
+    assert [e.split(":")[1] for e in errors] == ["5", "7", "14"]
+
+
+def test_yaml_syntax_error_names_the_line() -> None:
+    errors = errors_of(MINIMAL.replace("    points: 10", "    points: [10"))
+    assert errors[0].startswith("p.yaml:6:") or errors[0].startswith("p.yaml:5:"), errors
+
+
+def test_duplicate_rule_names_are_rejected() -> None:
+    text = MINIMAL.replace("stages:\n", "stages:\n  - {rule: stage.sql, stage: MQL}\n")
+    assert any("duplicate rule name 'stage.sql'" in e for e in errors_of(text))
+
+
+def test_top_level_must_be_a_mapping() -> None:
+    assert errors_of("- just\n- a list\n") == ["p.yaml:1: (top): expected a mapping at the top level"]
