@@ -60,7 +60,7 @@ def register(app: faust.App, settings: Settings) -> Any:
     enrichers: list[Enricher] = [matcher, *plugin_enrichers(settings)]
     log.info("intake: policy %s, %d accounts", policy.version, len(matcher.index))
 
-    @app.timer(interval=settings.accounts_refresh_s)
+    @app.timer(interval=settings.accounts_refresh_s)  # type: ignore[untyped-decorator,unused-ignore]
     async def refresh_accounts() -> None:
         # The index is swapped whole, so a lead sees either the old or the new one.
         matcher.index = await asyncio.to_thread(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import functools
+import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
@@ -80,7 +82,8 @@ class Matcher(BaseModel):
             except re.error as exc:
                 raise ValueError(f"bad regex {self.regex!r}: {exc}") from None
         if not self.model_fields_set:
-            raise ValueError("empty test; use equals, in, not_in, regex, contains, gte, gt, lte, lt or exists")
+            raise ValueError("empty test; use equals, in, not_in, regex, contains, gte, gt, lte, lt "
+                             "or exists")
         return self
 
 
@@ -164,6 +167,10 @@ def _coerce(name: str, kind: str, value: Any) -> Any:
     return str(value).casefold()
 
 
+def _against(compare: Callable[[Any, Any], bool], bound: Any, value: Any) -> bool:
+    return compare(value, bound)
+
+
 def _any(preds: list[Predicate]) -> Predicate:
     return lambda facts: any(p(facts) for p in preds)
 
@@ -187,12 +194,10 @@ def _compile_field(name: str, m: Matcher) -> Predicate:
     if m.contains is not None:
         part = m.contains.casefold()
         tests.append(lambda v: part in v)
-    for op, check in (("gte", lambda v, b: v >= b), ("gt", lambda v, b: v > b),
-                      ("lte", lambda v, b: v <= b), ("lt", lambda v, b: v < b)):
+    for op, compare in (("gte", operator.ge), ("gt", operator.gt), ("lte", operator.le), ("lt", operator.lt)):
         bound = getattr(m, op)
         if bound is not None:
-            b = _coerce(name, kind, bound)
-            tests.append(lambda v, b=b, check=check: check(v, b))
+            tests.append(functools.partial(_against, compare, _coerce(name, kind, bound)))
     exists = m.exists
     only_not_in = m.not_in is not None and len(tests) == 1
 

@@ -10,7 +10,8 @@ from streams.logic.normalise import nfkc
 
 _NO_BUDGET = re.compile(r"^(none|no|n/?a|unknown|tbd|undecided|0|なし|無し|未定|不明|ない|検討中)$", re.I)
 _SOON = re.compile(
-    r"(immediate|asap|now|this (week|month|quarter)|next (week|month)|今すぐ|至急|すぐ|今月|来月|今期|今四半期)",
+    r"(immediate|asap|now|this (week|month|quarter)|next (week|month)"
+    r"|今すぐ|至急|すぐ|今月|来月|今期|今四半期)",
     re.I,
 )
 _SPAN = re.compile(r"(\d+)\s*(day|days|week|weeks|month|months|日|週|週間|か月|ヶ月|カ月|ケ月|ヵ月|月)", re.I)

@@ -24,7 +24,7 @@ def dead_letter(
     text, encoding = payload_text(raw or b"")
     return DeadLetter(
         error=failure.error, detail=failure.detail, fields=failure.fields,
-        event_id=failure.event_id, payload=text, payload_encoding=encoding,  # type: ignore[arg-type]
+        event_id=failure.event_id, payload=text, payload_encoding=encoding,  # type: ignore[arg-type,unused-ignore]
         source=position, failed_at=now,
     )
 

@@ -143,8 +143,8 @@ def _cross_check(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]
     Works on the raw mapping so these errors are reported together with field errors.
     """
     errors: list[tuple[tuple[str | int, ...], str]] = []
-    queues = data.get("queues") if isinstance(data.get("queues"), dict) else {}
-    reps = data.get("reps") if isinstance(data.get("reps"), dict) else {}
+    queues: dict[str, Any] = data["queues"] if isinstance(data.get("queues"), dict) else {}
+    reps: dict[str, Any] = data["reps"] if isinstance(data.get("reps"), dict) else {}
     routing = _items(data, "routing")
     for i, route in routing:
         if route.get("queue") is None and not route.get("account_owner"):
@@ -154,7 +154,8 @@ def _cross_check(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]
     if routing:
         i, last = routing[-1]
         if last.get("when") is not None or last.get("queue") is None:
-            errors.append((("routing", i), "the last routing line must be a catch-all: a queue and no condition"))
+            errors.append((("routing", i),
+                           "the last routing line must be a catch-all: a queue and no condition"))
     for name, queue in queues.items():
         names = queue.get("reps") if isinstance(queue, dict) else None
         for i, rep in enumerate(names if isinstance(names, list) else []):

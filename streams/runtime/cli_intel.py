@@ -102,7 +102,8 @@ def rules_simulate(rules_file: Path | None, leads_file: Path | None, topic: str 
     else:
         assert leads_file is not None  # noqa: S101 - checked above
         messages = _file_messages(leads_file)
-    enrichers: list[Enricher] = [AccountMatcher(_index(accounts_csv, database_url, settings.account_match_min))]
+    index = _index(accounts_csv, database_url, settings.account_match_min)
+    enrichers: list[Enricher] = [AccountMatcher(index)]
     prepared = prepare_all(messages, enrichers)
     rows = run(prepared, candidate)
     summary = summarise(rows)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 
-from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped,unused-ignore]
 
 from schemas import SourcePosition
 from streams.runtime.lag import end_offsets
 
 
-def read_topic(bootstrap: str, topic: str, *, timeout_s: float = 60.0) -> list[tuple[SourcePosition, bytes | None]]:
+def read_topic(
+    bootstrap: str, topic: str, *, timeout_s: float = 60.0,
+) -> list[tuple[SourcePosition, bytes | None]]:
     """Return every record up to the high-watermark, partition by partition in offset order."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                              client_id="handoff-replay", fetch_max_wait_ms=50)
@@ -32,8 +34,8 @@ def read_topic(bootstrap: str, topic: str, *, timeout_s: float = 60.0) -> list[t
                 end = ends[(topic, tp.partition)]
                 for rec in records:
                     if rec.offset < end:
-                        out[tp.partition].append(
-                            (SourcePosition(topic=topic, partition=tp.partition, offset=rec.offset), rec.value))
+                        position = SourcePosition(topic=topic, partition=tp.partition, offset=rec.offset)
+                        out[tp.partition].append((position, rec.value))
                 if records and records[-1].offset + 1 >= end:
                     pending.discard(tp.partition)
                     consumer.pause(tp)

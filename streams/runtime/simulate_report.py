@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from streams.logic.simulate import Change, Summary
+from streams.logic.simulate import Change, Row, Summary
 
 _BAR = 40
 
@@ -36,7 +36,7 @@ def render_summary(s: Summary, version: str) -> str:
     return "\n".join(out)
 
 
-def _show(row: Any) -> str:
+def _show(row: Row) -> str:
     if row.outcome != "handoff":
         return row.outcome
     return f"{row.queue}/{row.stage}/{row.owner or '-'}"
@@ -68,7 +68,8 @@ def render_diff(changes: Sequence[Change], total: int, before: str, after: str, 
                   ("lead", "current", "candidate", "why"))
     hidden = len(changes) - len(listed)
     if hidden:
-        out.append(f"({hidden} leads whose only change is a rotation shift not listed; --show-rotation lists them)")
+        out.append(f"({hidden} leads whose only change is a rotation shift not listed; "
+                   "--show-rotation lists them)")
     return "\n".join(out).rstrip()
 
 

@@ -1,4 +1,4 @@
-"""The lead-intelligence commands as a user runs them, and the policy cases end to end through `handoff up`."""
+"""The lead-intelligence commands as a user runs them; the policy cases end to end through `handoff up`."""
 
 from __future__ import annotations
 

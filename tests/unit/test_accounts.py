@@ -40,7 +40,8 @@ def lead(**fields: object) -> Lead:
     ({"email": "a@jp.acme-robotics.com"}, "Acme Robotics, Inc.", "parent_domain", 0.97),
     ({"email": "a@gmail.com", "company": "（株）豊田自動織機"}, "株式会社豊田自動織機", "name", 0.95),
     ({"email": "a@gmail.com", "company": "ACME ROBOTICS"}, "Acme Robotics, Inc.", "name", 0.95),
-    ({"email": "a@nw.example.org", "company": "Northwind Trader"}, "Northwind Traders Ltd", "fuzzy_name", None),
+    ({"email": "a@nw.example.org", "company": "Northwind Trader"}, "Northwind Traders Ltd", "fuzzy_name",
+     None),
 ])
 def test_match(fields: dict[str, object], name: str, method: str, confidence: float | None) -> None:
     match = match_account(lead(**fields), INDEX)
@@ -94,7 +95,8 @@ def test_read_accounts_csv(tmp_path: Path) -> None:
 
 def test_read_accounts_csv_reports_every_bad_line(tmp_path: Path) -> None:
     path = tmp_path / "accounts.csv"
-    path.write_text("domain,name,employees,country\na.com,,10,JP\nb.com,B,lots,JP\nc.com,C,5,Atlantis\n", "utf-8")
+    path.write_text("domain,name,employees,country\na.com,,10,JP\nb.com,B,lots,JP\nc.com,C,5,Atlantis\n",
+                    "utf-8")
     rows, errors = read_accounts(path)
     assert rows == []
     assert [e.split(": ", 1)[0].rsplit(":", 1)[1] for e in errors] == ["2", "3", "4"]

@@ -69,7 +69,8 @@ def test_capacity_caps_open_leads_then_leaves_unassigned() -> None:
 
 
 def test_capacity_frees_up_when_a_lead_is_released() -> None:
-    queue, reps, ledger = QueueConfig(reps=["rep0"], strategy="capacity"), roster(rep0={"capacity": 1}), Ledger()
+    queue, reps = QueueConfig(reps=["rep0"], strategy="capacity"), roster(rep0={"capacity": 1})
+    ledger = Ledger()
     ledger.record("rep0", cursor=0, account_key=None)
     assert choose_owner(queue, reps, ledger, now=NOW).owner is None
     ledger.release("rep0")

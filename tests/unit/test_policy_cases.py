@@ -18,7 +18,8 @@ pytestmark = pytest.mark.unit
 POLICY = load_policy()
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
-# (case, lead fields, expected outcome: "nurture"/"disqualified"/"dlq" or "queue/STAGE", rule that must appear)
+# (case, lead fields, expected outcome ("nurture", "disqualified", "dlq" or "queue/STAGE"),
+#  a rule that must appear)
 CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("demo request from business email is SQL whatever the score",
      {"form_id": "demo-request"}, "inside-sales/SQL", "stage.sql.sales_request"),
