@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -54,7 +56,8 @@ class AccountIndex:
 
     by_domain: dict[str, KnownAccount] = field(default_factory=dict)
     by_name: dict[str, KnownAccount] = field(default_factory=dict)
-    names: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # sorted by length, so a fuzzy search scans only plausible lengths
+    lengths: tuple[int, ...] = ()
     fuzzy_min: float = 0.88
 
     def __len__(self) -> int:
@@ -74,7 +77,17 @@ def build_index(accounts: Iterable[KnownAccount], *, fuzzy_min: float = 0.88) ->
         key = normalise_company(account.name)
         if key is not None:
             by_name.setdefault(key.match_key, account)
-    return AccountIndex(by_domain, by_name, tuple(by_name), fuzzy_min)
+    names = tuple(sorted(by_name, key=len))
+    return AccountIndex(by_domain, by_name, names, tuple(map(len, names)), fuzzy_min)
+
+
+def _candidates(key: str, index: AccountIndex) -> tuple[str, ...]:
+    """Names long enough and short enough to reach the similarity cut-off at all."""
+    # fuzz.ratio is at most 2*min(a, b) / (a + b), so lengths outside this window cannot match.
+    r = index.fuzzy_min
+    low = math.ceil(len(key) * r / (2 - r))
+    high = math.floor(len(key) * (2 - r) / r)
+    return index.names[bisect.bisect_left(index.lengths, low):bisect.bisect_right(index.lengths, high)]
 
 
 def _by_domain(domain: str, index: AccountIndex) -> Match | None:
@@ -105,7 +118,7 @@ def match_account(lead: Lead, index: AccountIndex) -> Match:
         return Match(index.by_name[key], "name", NAME_CONFIDENCE, "same company name")
     if len(key) < _MIN_FUZZY_KEY or not index.names:
         return NO_MATCH
-    best = process.extractOne(key, index.names, scorer=fuzz.ratio,
+    best = process.extractOne(key, _candidates(key, index), scorer=fuzz.ratio,
                               score_cutoff=index.fuzzy_min * 100)
     if best is None:
         return NO_MATCH

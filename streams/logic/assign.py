@@ -70,7 +70,9 @@ class Assignment:
 
 def _available(name: str, reps: Mapping[str, Rep], now: datetime) -> bool:
     rep = reps.get(name)
-    return rep is not None and not rep.away_on(now.astimezone(rep.zone()).date())
+    if rep is None:
+        return False
+    return not rep.out_of_office or not rep.away_on(now.astimezone(rep.zone()).date())
 
 
 def _rotate(queue: QueueConfig, ledger: Ledger, ok: list[bool]) -> tuple[str, int] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,16 @@ class Decision:
     reasons: list[Reason] = field(default_factory=list)
     queue: str | None = None
     owner: str | None = None  # set when the route pre-assigns the account owner
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_reason(rule: str, points: int, detail: str) -> Reason:
+    return Reason(rule=rule, points=points, detail=detail)
+
+
+def _reason(*, rule: str, points: int = 0, detail: str = "") -> Reason:
+    """Return the (immutable, shared) reason; the same few repeat across many leads."""
+    return _cached_reason(rule, points, detail)
 
 
 def _detail(template: str | None, names: Sequence[str], facts: dict[str, Any]) -> str:
@@ -92,7 +103,7 @@ def _points(step: _Step, facts: dict[str, Any]) -> Reason | None:
     if not step.test(facts):
         return None
     if rule.per is None:
-        return Reason(rule=rule.rule, points=rule.points, detail=_detail(rule.detail, step.names, facts))
+        return _reason(rule=rule.rule, points=rule.points, detail=_detail(rule.detail, step.names, facts))
     count = int(facts.get(rule.per) or 0)
     if count <= 0:
         return None
@@ -100,7 +111,7 @@ def _points(step: _Step, facts: dict[str, Any]) -> Reason | None:
     if rule.max is not None:
         total = min(total, rule.max) if rule.points >= 0 else max(total, rule.max)
     unit = rule.per.rsplit(".", 1)[-1].replace("_", " ")
-    return Reason(rule=rule.rule, points=total, detail=rule.detail or f"{count} {unit}")
+    return _reason(rule=rule.rule, points=total, detail=rule.detail or f"{count} {unit}")
 
 
 def score_reasons(facts: dict[str, Any], plan: Plan) -> list[Reason]:
@@ -151,7 +162,7 @@ def qualify(lead: Lead, policy: Policy) -> Decision:
     score = min(100, fit + intent)
     reasons = list(lead.notes) + reasons
     blockers = [
-        Reason(rule=d.item.rule, detail=_detail(d.item.detail, d.names, facts))
+        _reason(rule=d.item.rule, detail=_detail(d.item.detail, d.names, facts))
         for d in plan.disqualify if d.test(facts)
     ]
     if blockers:
@@ -159,15 +170,15 @@ def qualify(lead: Lead, policy: Policy) -> Decision:
     facts.update(score=score, fit=fit, intent=intent, stage=None)
     for step in plan.stages:
         if step.test(facts):
-            reasons.append(Reason(rule=step.item.rule, detail=_detail(step.item.detail, step.names, facts)))
+            reasons.append(_reason(rule=step.item.rule, detail=_detail(step.item.detail, step.names, facts)))
             stage: Stage = step.item.stage
             break
     else:
-        reasons.append(Reason(rule="stage.nurture", detail=f"score {score}: no stage rule holds"))
+        reasons.append(_reason(rule="stage.nurture", detail=f"score {score}: no stage rule holds"))
         return Decision(Disposition.NURTURE, None, score, fit, intent, reasons)
     facts["stage"] = stage
     route, queue, owner = route_queue(facts, policy, plan)
     detail = (f"account {facts['account.name']} is owned by {owner}" if owner
               else _detail(None, route.names, facts) if route.names else "default queue")
-    reasons.append(Reason(rule=route.item.rule, detail=detail))
+    reasons.append(_reason(rule=route.item.rule, detail=detail))
     return Decision(None, stage, score, fit, intent, reasons, queue, owner)

@@ -95,22 +95,40 @@ class Calendar(BaseModel):
 
     def window(self) -> tuple[dt.time, dt.time]:
         """Return the daily start and end of work."""
-        m = _HOURS.match(self.hours.strip())
-        assert m is not None  # noqa: S101 - validated above
-        end = dt.time.max if int(m[3]) == 24 else dt.time(int(m[3]), int(m[4]))
-        return dt.time(int(m[1]), int(m[2])), end
+        return _window(self.hours)
 
     def away_on(self, day: dt.date) -> bool:
         """Tell whether the day is one of the out-of-office days."""
-        return any(a <= day <= b for a, b in map(_date_range, self.out_of_office))
+        if not self.out_of_office:
+            return False
+        return any(a <= day <= b for a, b in _ranges(tuple(map(str, self.out_of_office))))
 
     def works_on(self, day: dt.date) -> bool:
         """Tell whether the day is a working day (weekday, not a holiday, not out of office)."""
-        if _DAYS[day.weekday()] not in self.workdays:
-            return False
-        if self.holidays and day in _holidays(self.holidays, day.year):
-            return False
-        return not self.away_on(day)
+        return _works(tuple(self.workdays), self.holidays, tuple(map(str, self.out_of_office)), day)
+
+
+@lru_cache(maxsize=64)
+def _window(hours: str) -> tuple[dt.time, dt.time]:
+    m = _HOURS.match(hours.strip())
+    assert m is not None  # noqa: S101 - validated with the calendar
+    end = dt.time.max if int(m[3]) == 24 else dt.time(int(m[3]), int(m[4]))
+    return dt.time(int(m[1]), int(m[2])), end
+
+
+# Deadlines are computed for every handoff, twice; the same few calendars and days repeat.
+@lru_cache(maxsize=65_536)
+def _works(workdays: tuple[str, ...], country: str | None, away: tuple[str, ...], day: dt.date) -> bool:
+    if _DAYS[day.weekday()] not in workdays:
+        return False
+    if country and day in _holidays(country, day.year):
+        return False
+    return not any(a <= day <= b for a, b in _ranges(away))
+
+
+@lru_cache(maxsize=1024)
+def _ranges(items: tuple[str, ...]) -> tuple[tuple[dt.date, dt.date], ...]:
+    return tuple(map(_date_range, items))
 
 
 @lru_cache(maxsize=64)
