@@ -7,6 +7,7 @@ restart (the rotation stays fair within one lead; the database keeps correctness
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -17,6 +18,7 @@ from streams.logic.assign import Ledger
 from streams.logic.pipeline import assign_owner
 from streams.logic.policy import load_policy
 from streams.runtime.settings import Settings
+from streams.runtime.workload import Workload, load_open_counts
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +30,23 @@ def register(app: faust.App, settings: Settings) -> Any:
     routing = app.topic(settings.topic_routing, **raw)
     handoff = app.topic(settings.topic_handoff, **raw)
     ledger = app.Table("assignments", default=dict, partitions=settings.partitions)
+    workload = Workload()
+    workload.refresh(load_open_counts(settings.database_url))
+
+    @app.timer(interval=settings.accounts_refresh_s)  # type: ignore[untyped-decorator,unused-ignore]
+    async def refresh_workload() -> None:
+        workload.refresh(await asyncio.to_thread(load_open_counts, settings.database_url))
 
     @app.agent(routing, name="handoff.route")
     async def route(stream: faust.StreamT[bytes]) -> None:
         async for value in stream:
             event = HandoffEvent.model_validate_json(value)
             state = Ledger.from_json(ledger[event.queue])
-            assigned = assign_owner(event, policy, state)
+            queue = policy.queues.get(event.queue)
+            held = workload.open_counts(event.queue, queue.reps) if queue else None
+            assigned = assign_owner(event, policy, state, held)
             ledger[event.queue] = state.to_json()
+            workload.assigned(event.queue, assigned.owner)
             await handoff.send(key=assigned.lead_id.encode(),
                                value=assigned.model_dump_json().encode())
 

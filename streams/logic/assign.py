@@ -87,8 +87,13 @@ def _rotate(queue: QueueConfig, ledger: Ledger, ok: list[bool]) -> tuple[str, in
 def choose_owner(
     queue: QueueConfig, reps: Mapping[str, Rep], ledger: Ledger, *, now: datetime,
     account_key: str | None = None, preassigned: str | None = None,
+    open_counts: Mapping[str, int] | None = None,
 ) -> Assignment:
-    """Pick the rep for the next lead of a queue (pure: the ledger is only read)."""
+    """Pick the rep for the next lead of a queue (pure: the ledger is only read).
+
+    ``open_counts`` are the reps' open leads for the capacity strategy (default: the
+    ledger's own count of assignments).
+    """
     strategy = queue.strategy
     if preassigned is not None:
         if _available(preassigned, reps, now):
@@ -99,7 +104,8 @@ def choose_owner(
         note = ""
     ok = [_available(r, reps, now) for r in queue.reps]
     if strategy == "capacity":
-        ok = [a and (reps[r].capacity is None or ledger.open.get(r, 0) < (reps[r].capacity or 0))
+        held = ledger.open if open_counts is None else open_counts
+        ok = [a and (reps[r].capacity is None or held.get(r, 0) < (reps[r].capacity or 0))
               for a, r in zip(ok, queue.reps, strict=True)]
     if not any(ok):
         why = "no reps in the queue" if not queue.reps else "every rep is away or at capacity"

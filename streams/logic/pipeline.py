@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from schemas import DeadLetter, Disposition, ErrorCode, HandoffEvent, NurtureEvent, SourcePosition
@@ -92,7 +92,9 @@ def account_key(event: HandoffEvent) -> str | None:
     return (account.domain or account.name or "").lower() or None
 
 
-def assign_owner(event: HandoffEvent, policy: Policy, ledger: Ledger) -> HandoffEvent:
+def assign_owner(
+    event: HandoffEvent, policy: Policy, ledger: Ledger, open_counts: Mapping[str, int] | None = None,
+) -> HandoffEvent:
     """Give a qualified lead its owner and the deadline that owner must meet; record it in the ledger."""
     queue = policy.queues.get(event.queue)
     if queue is None:
@@ -100,7 +102,7 @@ def assign_owner(event: HandoffEvent, policy: Policy, ledger: Ledger) -> Handoff
         return event
     key = account_key(event)
     choice = choose_owner(queue, policy.reps, ledger, now=event.qualified_at, account_key=key,
-                          preassigned=event.owner)
+                          preassigned=event.owner, open_counts=open_counts)
     if choice.owner is not None:
         ledger.record(choice.owner, cursor=choice.cursor, account_key=key)
     return event.model_copy(update={
