@@ -47,7 +47,7 @@ def main(n: int) -> None:
     leads = []
     for d in decoded:
         try:
-            leads.append(normalise_lead(d))  # type: ignore[arg-type]
+            leads.append(normalise_lead(d))  # type: ignore[arg-type,unused-ignore]
         except InvalidEmail:
             pass
     # Realistic names (the same generator as the leads), so fuzzy matching does real work.
@@ -69,7 +69,7 @@ def main(n: int) -> None:
     print(f"{n:,} sample leads, {len(leads):,} valid; policy {policy.version}; {len(index):,} accounts")
     _rate("decode + validate (JSON, pydantic, NFKC)", n, lambda: [decode_lead(m) for m in messages])
     _rate("normalise (email, phone, names, title, company)", len(decoded),
-          lambda: [normalise_lead(d) for d in decoded])  # type: ignore[arg-type]
+          lambda: [normalise_lead(d) for d in decoded])  # type: ignore[arg-type,unused-ignore]
     _rate("account matching (5,000 accounts, fuzzy names)", len(leads),
           lambda: [matcher.enrich(x) for x in leads])
     _rate("qualify (score, stage, route)", len(leads), lambda: [qualify(x, policy) for x in leads])

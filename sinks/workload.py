@@ -15,4 +15,4 @@ def open_by_owner(*, session: Session) -> dict[tuple[str, str], int]:
         .where(QueueItem.status.in_(OPEN_STATUSES), QueueItem.owner.is_not(None))
         .group_by(QueueItem.queue, QueueItem.owner)
     )
-    return {(queue, owner): int(n) for queue, owner, n in rows}
+    return {(queue, owner or ""): int(n) for queue, owner, n in rows}
