@@ -190,13 +190,17 @@ def _fmt(origin: str, line: int | None, loc: tuple[str | int, ...], msg: str) ->
 def parse_policy(text: str, *, origin: str = "<policy>") -> Policy:
     """Validate policy YAML; the version is the name plus a hash of the content."""
     try:
-        data, lines = load_with_lines(text)
+        data, lines, duplicates = load_with_lines(text)
     except YamlSyntaxError as exc:
         raise PolicyError(_fmt(origin, exc.line, (), f"not valid YAML: {exc}")) from None
     if not isinstance(data, dict):
         raise PolicyError(f"{origin}:1: (top): expected a mapping at the top level")
     data.pop("version", None)
-    problems = [(line_of(loc, lines), loc, msg) for loc, msg in _cross_check(data)]
+    problems: list[tuple[int | None, tuple[str | int, ...], str]] = [
+        (line, path, "duplicate key (YAML would silently keep only the last one)")
+        for path, line in duplicates
+    ]
+    problems += [(line_of(loc, lines), loc, msg) for loc, msg in _cross_check(data)]
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:

@@ -17,22 +17,26 @@ class YamlSyntaxError(ValueError):
         self.line = line
 
 
-def _walk(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
+def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], dups: list[tuple[Path, int]]) -> None:
     if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
         for key, value in node.value:
             child = (*path, str(key.value))
-            # A duplicate key keeps the first line: YAML keeps the last value, we report both.
+            if child[-1] in seen:
+                # YAML silently keeps the last value; a policy must not hide a line that way.
+                dups.append((child, key.start_mark.line + 1))
+            seen.add(child[-1])
             lines.setdefault(child, key.start_mark.line + 1)
-            _walk(value, child, lines)
+            _walk(value, child, lines, dups)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*path, str(index))
             lines[child] = item.start_mark.line + 1
-            _walk(item, child, lines)
+            _walk(item, child, lines, dups)
 
 
-def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
-    """Parse YAML; return the data and a map from key path to 1-based line number."""
+def load_with_lines(text: str) -> tuple[Any, dict[Path, int], list[tuple[Path, int]]]:
+    """Parse YAML; return the data, a map from key path to 1-based line, and duplicate keys."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -43,10 +47,11 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc), None) from None
     lines: dict[Path, int] = {}
+    dups: list[tuple[Path, int]] = []
     if node is not None:
         lines[()] = node.start_mark.line + 1
-        _walk(node, (), lines)
-    return data, lines
+        _walk(node, (), lines, dups)
+    return data, lines, dups
 
 
 def line_of(loc: tuple[int | str, ...], lines: dict[Path, int]) -> int | None:

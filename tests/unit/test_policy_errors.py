@@ -89,5 +89,11 @@ def test_duplicate_rule_names_are_rejected() -> None:
     assert any("duplicate rule name 'stage.sql'" in e for e in errors_of(text))
 
 
+def test_duplicate_keys_are_rejected() -> None:
+    text = MINIMAL.replace("    points: 10\n", "    points: 10\n    points: 90\n")
+    expected = "p.yaml:6: rules.0.points: duplicate key (YAML would silently keep only the last one)"
+    assert expected in errors_of(text)
+
+
 def test_top_level_must_be_a_mapping() -> None:
     assert errors_of("- just\n- a list\n") == ["p.yaml:1: (top): expected a mapping at the top level"]
