@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import os
 import signal
 import sqlite3
@@ -95,11 +96,13 @@ def test_policy_cases_end_to_end_through_handoff_up(tmp_path: Path, env: dict[st
         first = up.stdout.readline()
         assert first.startswith("bootstrap servers: "), first
         env = {**env, "HANDOFF_KAFKA_BOOTSTRAP_SERVERS": first.split(": ", 1)[1].strip()}
-        sent = handoff("send", "-", env=env, stdin=b"\n".join(orjson.dumps(x) for x in LEADS))
+        # Plus a crowd for the inside-sales rotation.
+        crowd = [lead(f"e-crowd-{i}", f"rep{i}@crowd-{i}.co.jp", form_id="demo-request") for i in range(28)]
+        sent = handoff("send", "-", env=env, stdin=b"\n".join(orjson.dumps(x) for x in LEADS + crowd))
         assert sent.returncode == 0, sent.stderr
         rows: dict[str, tuple[str, str, str, str]] = {}
         deadline = time.monotonic() + 90
-        while len(rows) < 4 and time.monotonic() < deadline:
+        while len(rows) < 32 and time.monotonic() < deadline:
             time.sleep(0.5)
             with sqlite3.connect(tmp_path / "handoff.db") as db:
                 rows = {r[0]: r[1:] for r in db.execute(
@@ -111,7 +114,10 @@ def test_policy_cases_end_to_end_through_handoff_up(tmp_path: Path, env: dict[st
         up.wait(timeout=30)
         if up.stdout is not None:
             up.stdout.close()
-    assert {k: v[:2] for k, v in rows.items()} == {
+    owners = Counter(v[2] for v in rows.values() if v[0] == "inside-sales")
+    assert sorted(owners) == ["james.miller", "takahashi.mei", "tanaka.hiro", "watanabe.sho"]
+    assert max(owners.values()) - min(owners.values()) <= 1, owners
+    assert {k: v[:2] for k, v in rows.items() if not k.startswith("e-crowd")} == {
         "e-demo": ("inside-sales", "SQL"), "e-big": ("enterprise", "SQL"),
         "e-mql": ("inside-sales", "MQL"), "e-account": ("enterprise", "MQL"),
     }
@@ -122,5 +128,5 @@ def test_policy_cases_end_to_end_through_handoff_up(tmp_path: Path, env: dict[st
     assert all(json.loads(v[3])["sla_due_at"] for v in rows.values())
     assert replay.returncode == 0, replay.stderr
     replayed = json.loads(replay.stdout)
-    assert replayed["outcomes"] == {"handoff": 4, "nurture": 1, "disqualified": 2}
+    assert replayed["outcomes"] == {"handoff": 32, "nurture": 1, "disqualified": 2}
     assert {(q["queue"], q["stage"]) for q in replayed["queues"]} == {v[:2] for v in rows.values()}
