@@ -46,8 +46,12 @@ def prepare(
     return run_enrichers(lead, enrichers)
 
 
-def judge(lead: Lead, policy: Policy, now: datetime) -> HandoffEvent | NurtureEvent:
-    """Qualify a prepared lead: a handoff for sales (owner only if pre-assigned) or a nurture event."""
+def judge(lead: Lead, policy: Policy, now: datetime, *, deadline: bool = True) -> HandoffEvent | NurtureEvent:
+    """Qualify a prepared lead: a handoff for sales (owner only if pre-assigned) or a nurture event.
+
+    ``deadline=False`` leaves ``sla_due_at`` at ``now`` for a caller that assigns the
+    owner next (``assign_owner`` always sets the deadline).
+    """
     decision = qualify(lead, policy)
     if decision.disposition is not None or decision.queue is None or decision.stage is None:
         return NurtureEvent(
@@ -64,7 +68,7 @@ def judge(lead: Lead, policy: Policy, now: datetime) -> HandoffEvent | NurtureEv
         score=decision.score, fit=decision.fit, intent=decision.intent, reasons=decision.reasons,
         rules_version=policy.version, contact=lead.contact, source=lead.source,
         submitted_at=lead.submitted_at, qualified_at=now,
-        sla_due_at=sla_due(policy, queue, decision.stage, decision.owner, now),
+        sla_due_at=sla_due(policy, queue, decision.stage, decision.owner, now) if deadline else now,
     )
 
 

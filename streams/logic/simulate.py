@@ -68,7 +68,8 @@ def run(prepared: Sequence[Prepared], policy: Policy) -> list[Row]:
             rows.append(row_of(None, lead.event_id))
             continue
         seen.add(lead.event_id)
-        outcome = judge(lead, policy, lead.submitted_at)
+        # The owner is assigned right below, and that sets the deadline.
+        outcome = judge(lead, policy, lead.submitted_at, deadline=False)
         if isinstance(outcome, HandoffEvent):
             outcome = assign_owner(outcome, policy, ledgers.setdefault(outcome.queue, Ledger()))
         rows.append(row_of(outcome, lead.event_id))
