@@ -87,7 +87,12 @@ def decide(
     lead = prepare(raw, position, now, enrichers)
     if isinstance(lead, DeadLetter):
         return lead
-    return judge(lead, policy, lead.submitted_at if at_submission else now)
+    try:
+        return judge(lead, policy, lead.submitted_at if at_submission else now)
+    except Exception as exc:  # noqa: BLE001 - a policy bug must not lose the lead
+        failure = DecodeFailure(ErrorCode.PROCESSING_FAILED,
+                                f"qualification failed: {type(exc).__name__}", [], lead.event_id)
+        return dead_letter(raw, failure, position, now)
 
 
 def account_key(event: HandoffEvent) -> str | None:

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from schemas import Account, HandoffEvent
+from schemas import Account, DeadLetter, HandoffEvent
 from streams.logic.enrich import CallableEnricher
 from streams.logic.lead import Lead
 from streams.logic.pipeline import decide
@@ -52,3 +52,15 @@ def test_working_enricher_changes_the_decision() -> None:
     enriched = decide(raw(form_id="demo-request"), POS, POLICY, enrichers=[CallableEnricher("size", big)])
     assert isinstance(plain, HandoffEvent) and isinstance(enriched, HandoffEvent)
     assert (plain.queue, enriched.queue) == ("inside-sales", "enterprise")
+
+
+def test_a_qualification_failure_becomes_a_dead_letter_not_a_lost_lead() -> None:
+    def bad_employees(lead: Lead) -> Lead:
+        # An enricher that breaks the lead's types: qualification then fails.
+        return dataclasses.replace(lead, employees="many")  # type: ignore[arg-type]
+
+    event = decide(raw(form_id="demo-request"), POS, POLICY,
+                   enrichers=[CallableEnricher("broken", bad_employees, timeout_s=None)])
+    assert isinstance(event, DeadLetter)
+    assert event.error.value == "processing_failed" and event.event_id == "ev-1"
+    assert '"event_id":"ev-1"' in event.payload.replace(" ", "")
