@@ -35,6 +35,8 @@ FIELDS: dict[str, str] = {
     "score": "int", "fit": "int", "intent": "int", "stage": "stage",
 }
 _ORDERED = {"int", "float", "seniority"}
+# `{field}` in a reason's detail text is replaced by the lead's value.
+PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 
 def _known_field(name: str) -> str:

@@ -16,7 +16,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schemas import Stage
-from streams.logic.conditions import FIELDS, Condition, FieldName, Predicate
+from streams.logic.conditions import FIELDS, PLACEHOLDER, Condition, FieldName, Predicate
 from streams.logic.workhours import Calendar
 from streams.logic.yamlmarks import YamlSyntaxError, line_of, load_with_lines
 
@@ -167,6 +167,12 @@ def _cross_check(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]
             if item.get("rule") in seen:
                 errors.append(((section, i, "rule"), f"duplicate rule name {item['rule']!r}"))
             seen.add(item.get("rule"))
+    for section in ("disqualify", "rules", "stages"):
+        for i, item in _items(data, section):
+            detail = item.get("detail")
+            for name in PLACEHOLDER.findall(detail) if isinstance(detail, str) else []:
+                if name not in FIELDS:
+                    errors.append(((section, i, "detail"), f"unknown field {{{name}}} in the detail text"))
     for i, rule in _items(data, "rules"):
         per = rule.get("per")
         if per in FIELDS and FIELDS[per] not in ("int", "bool"):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas import Disposition, Reason, Stage
-from streams.logic.conditions import Predicate
+from streams.logic.conditions import PLACEHOLDER, Predicate
 from streams.logic.facts import lead_facts
 from streams.logic.lead import Lead
 from streams.logic.policy import Policy, Route, Rule
@@ -40,22 +40,16 @@ def _reason(*, rule: str, points: int = 0, detail: str = "") -> Reason:
 
 def _detail(template: str | None, names: Sequence[str], facts: dict[str, Any]) -> str:
     if template:
-        try:
-            return template.format_map(_Blank(facts))
-        except (ValueError, IndexError, AttributeError):
-            return template
+        return PLACEHOLDER.sub(lambda m: _show(facts.get(m[1])), template)
     return ", ".join(f"{n} {_show(facts.get(n))}" for n in names)
 
 
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
 def _show(value: Any) -> str:
-    name = getattr(value, "name", None)
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    name = getattr(value, "name", None)
     return str(name if name is not None and not isinstance(value, str) else value)
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 

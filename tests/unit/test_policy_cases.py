@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -10,12 +11,13 @@ import pytest
 from schemas import DeadLetter, HandoffEvent, NurtureEvent
 from streams.logic.assign import Ledger
 from streams.logic.pipeline import assign_owner, decide
-from streams.logic.policy import load_policy
+from streams.logic.policy import load_policy, parse_policy
 from tests.unit.leads import POS, raw
 
 pytestmark = pytest.mark.unit
 
 POLICY = load_policy()
+POLICY_TEXT = resources.files("streams.data").joinpath("default_policy.yaml").read_text("utf-8")
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
 # (case, lead fields, expected outcome ("nurture", "disqualified", "dlq" or "queue/STAGE"),
@@ -107,3 +109,12 @@ def test_every_handoff_gets_an_owner_and_a_working_hours_deadline() -> None:
     # Wednesday 10:00 Tokyo, 1 working hour for an SQL in inside-sales.
     assert owned.sla_due_at == datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
     assert owned.reasons[-1].rule == "assign.round_robin"
+
+
+def test_detail_text_names_the_lead_values() -> None:
+    text = (POLICY_TEXT.replace('detail: "business domain {domain}"',
+                                'detail: "{domain} ({account.name}, {country}, {seniority})"'))
+    policy = parse_policy(text)
+    event = decide(raw(job_title="CTO", country="JP"), POS, policy, NOW)
+    reason = next(r for r in event.reasons if r.rule == "fit.business_email")  # type: ignore[union-attr]
+    assert reason.detail == "acme-robotics.co.jp (, JP, EXECUTIVE)"

@@ -95,5 +95,10 @@ def test_duplicate_keys_are_rejected() -> None:
     assert expected in errors_of(text)
 
 
+def test_unknown_field_in_a_detail_text_is_rejected() -> None:
+    text = MINIMAL.replace("    points: 10\n", "    points: 10\n    detail: \"{employes} staff\"\n")
+    assert "p.yaml:6: rules.0.detail: unknown field {employes} in the detail text" in errors_of(text)
+
+
 def test_top_level_must_be_a_mapping() -> None:
     assert errors_of("- just\n- a list\n") == ["p.yaml:1: (top): expected a mapping at the top level"]
