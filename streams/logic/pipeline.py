@@ -113,7 +113,8 @@ def assign_owner(
     choice = choose_owner(queue, policy.reps, ledger, now=event.qualified_at, account_key=key,
                           preassigned=event.owner, open_counts=open_counts)
     if choice.owner is not None:
-        ledger.record(choice.owner, cursor=choice.cursor, account_key=key)
+        sticky = key if queue.strategy == "sticky_account" else None
+        ledger.record(choice.owner, cursor=choice.cursor, account_key=sticky)
     return event.model_copy(update={
         "owner": choice.owner, "reasons": [*event.reasons, choice.reason],
         "sla_due_at": sla_due(policy, queue, event.stage, choice.owner, event.qualified_at),
