@@ -58,6 +58,9 @@ def register(app: faust.App, settings: Settings) -> Any:
     recent = RecentIds()
     matcher = AccountMatcher(load_index(settings.database_url, fuzzy_min=settings.account_match_min))
     enrichers: list[Enricher] = [matcher, *plugin_enrichers(settings)]
+    # Enrichers that may wait on the network run the decision off the event loop, so a
+    # slow one never stalls heartbeats or other partitions (one lead at a time, in order).
+    off_loop = any(e.timeout_s is not None for e in enrichers)
     log.info("intake: policy %s, %d accounts", policy.version, len(matcher.index))
 
     @app.timer(interval=settings.accounts_refresh_s)  # type: ignore[untyped-decorator,unused-ignore]
@@ -71,7 +74,10 @@ def register(app: faust.App, settings: Settings) -> Any:
         async for event in stream.events():
             msg = event.message
             position = SourcePosition(topic=msg.topic, partition=msg.partition, offset=msg.offset)
-            outcome = decide(event.value, position, policy, enrichers=enrichers)
+            if off_loop:
+                outcome = await asyncio.to_thread(decide, event.value, position, policy, enrichers=enrichers)
+            else:
+                outcome = decide(event.value, position, policy, enrichers=enrichers)
             if isinstance(outcome, DeadLetter):
                 log.warning("dead letter %s at %s/%s/%s: %s", outcome.error.value, msg.topic,
                             msg.partition, msg.offset, outcome.detail)
