@@ -64,3 +64,16 @@ def test_a_qualification_failure_becomes_a_dead_letter_not_a_lost_lead() -> None
     assert isinstance(event, DeadLetter)
     assert event.error.value == "processing_failed" and event.event_id == "ev-1"
     assert '"event_id":"ev-1"' in event.payload.replace(" ", "")
+
+
+def create(settings: object) -> CallableEnricher:
+    """A factory as named in HANDOFF_ENRICHERS (used by the test below)."""
+    return CallableEnricher("noop", lambda lead: lead)
+
+
+def test_extra_enrichers_are_named_in_settings() -> None:
+    from streams.agents.intake import plugin_enrichers
+    from streams.runtime.settings import load_settings
+
+    found = plugin_enrichers(load_settings(enrichers="tests.unit.test_enrich:create"))
+    assert [e.name for e in found] == ["noop"]
