@@ -68,6 +68,11 @@ class Assignment:
     cursor: int | None = None
 
 
+def round_robin(reps: list[str], assigned_so_far: int) -> str | None:
+    """Return the rep whose turn it is after ``assigned_so_far`` assignments (no days off)."""
+    return reps[assigned_so_far % len(reps)] if reps else None
+
+
 def _available(name: str, reps: Mapping[str, Rep], now: datetime) -> bool:
     rep = reps.get(name)
     if rep is None:

@@ -102,9 +102,15 @@ def account_key(event: HandoffEvent) -> str | None:
 
 
 def assign_owner(
-    event: HandoffEvent, policy: Policy, ledger: Ledger, open_counts: Mapping[str, int] | None = None,
+    event: HandoffEvent, policy: Policy, ledger: Ledger | int,
+    open_counts: Mapping[str, int] | None = None,
 ) -> HandoffEvent:
-    """Give a qualified lead its owner and the deadline that owner must meet; record it in the ledger."""
+    """Give a qualified lead its owner and the deadline that owner must meet; record it in the ledger.
+
+    An int instead of a ledger is the number of leads the queue had so far (a fresh rotation).
+    """
+    if isinstance(ledger, int):
+        ledger = Ledger(cursor=ledger)
     queue = policy.queues.get(event.queue)
     if queue is None:
         # The policy changed between qualification and routing: keep the lead, unassigned.

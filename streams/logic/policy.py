@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from schemas import Stage
 from streams.logic.conditions import FIELDS, PLACEHOLDER, Condition, FieldName, Predicate
@@ -68,11 +68,32 @@ class Disqualifier(_Guarded):
 
 
 class StageRule(_Guarded):
-    """A way to reach a stage; the first that holds wins, none means nurture."""
+    """A way to reach a stage; the first that holds wins, none means nurture.
+
+    ``threshold: true`` adds "score at least the stage's threshold" to the condition.
+    """
 
     rule: str = Field(min_length=1, max_length=100)
     stage: Stage
+    threshold: bool = False
     detail: str | None = None
+
+
+class Thresholds(_Strict):
+    """Score needed for each stage (used by stage rules with ``threshold: true``)."""
+
+    sql: int = Field(default=70, ge=0, le=100)
+    mql: int = Field(default=40, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.mql > self.sql:
+            raise ValueError("the mql threshold must not exceed the sql threshold")
+        return self
+
+    def of(self, stage: Stage) -> int:
+        """Return the threshold of a stage."""
+        return self.sql if stage is Stage.SQL else self.mql
 
 
 class Route(_Guarded):
@@ -116,6 +137,7 @@ class Policy(_Strict):
     name: str = Field(min_length=1, max_length=100)
     description: str = ""
     caps: Caps = Field(default_factory=Caps)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
     disqualify: list[Disqualifier] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
     stages: list[StageRule] = Field(min_length=1)

@@ -11,7 +11,7 @@ from schemas import Disposition, Reason, Stage
 from streams.logic.conditions import PLACEHOLDER, Predicate
 from streams.logic.facts import lead_facts
 from streams.logic.lead import Lead
-from streams.logic.policy import Policy, Route, Rule
+from streams.logic.policy import Policy, Route, Rule, StageRule
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,29 @@ class Plan:
 _PLANS: dict[str, Plan] = {}
 
 
+def _stage_steps(policy: Policy) -> tuple[_Step, ...]:
+    out = []
+    for rule in policy.stages:
+        test, names = rule.predicate(), tuple(rule.names())
+        if rule.threshold:
+            floor, when = policy.thresholds.of(rule.stage), test
+
+            def test(facts: Any, floor: int = floor, when: Predicate = when) -> bool:
+                return bool(facts["score"] >= floor and when(facts))
+
+            names = ("score", *(n for n in names if n != "score"))
+        out.append(_Step(rule, test, names))
+    return tuple(out)
+
+
+def _stage_detail(rule: StageRule, policy: Policy, names: Sequence[str], facts: dict[str, Any]) -> str:
+    if rule.detail or not rule.threshold:
+        return _detail(rule.detail, names, facts)
+    rest = _detail(None, [n for n in names if n != "score"], facts)
+    head = f"score {facts['score']} >= {policy.thresholds.of(rule.stage)}"
+    return f"{head}, {rest}" if rest else head
+
+
 def plan_for(policy: Policy) -> Plan:
     """Compile the policy, once per version (the version is a hash of its content)."""
     plan = _PLANS.get(policy.version) if policy.version else None
@@ -83,7 +106,7 @@ def plan_for(policy: Policy) -> Plan:
         def steps(items: list[Any]) -> tuple[_Step, ...]:
             return tuple(_Step(i, i.predicate(), tuple(i.names())) for i in items)
 
-        plan = Plan(steps(policy.rules), steps(policy.disqualify), steps(policy.stages),
+        plan = Plan(steps(policy.rules), steps(policy.disqualify), _stage_steps(policy),
                     steps(policy.routing), {r.rule: r.score for r in policy.rules})
         if policy.version:
             if len(_PLANS) > 64:
@@ -164,7 +187,8 @@ def qualify(lead: Lead, policy: Policy) -> Decision:
     facts.update(score=score, fit=fit, intent=intent, stage=None)
     for step in plan.stages:
         if step.test(facts):
-            reasons.append(_reason(rule=step.item.rule, detail=_detail(step.item.detail, step.names, facts)))
+            reasons.append(_reason(rule=step.item.rule,
+                                   detail=_stage_detail(step.item, policy, step.names, facts)))
             stage: Stage = step.item.stage
             break
     else:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from streams.logic.assign import Ledger, choose_owner
+from streams.logic.assign import Ledger, choose_owner, round_robin
 from streams.logic.policy import QueueConfig, Rep, Strategy
 
 pytestmark = pytest.mark.unit
@@ -39,6 +39,12 @@ def test_ten_thousand_leads_over_seven_reps_are_within_one_of_the_mean(strategy:
     mean = 10_000 / 7
     assert set(got) == set(NAMES)
     assert all(abs(n - mean) <= 1 for n in got.values()), got
+
+
+def test_round_robin_by_count() -> None:
+    counts = Counter(round_robin(NAMES, n) for n in range(10_000))
+    assert all(abs(c - 10_000 / 7) <= 1 for c in counts.values())
+    assert round_robin([], 3) is None
 
 
 def test_round_robin_survives_a_ledger_round_trip() -> None:

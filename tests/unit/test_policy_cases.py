@@ -111,6 +111,25 @@ def test_every_handoff_gets_an_owner_and_a_working_hours_deadline() -> None:
     assert owned.reasons[-1].rule == "assign.round_robin"
 
 
+def test_thresholds_move_the_stage_boundaries() -> None:
+    lead = raw(form_id="pricing", job_title="CEO", employees=300, country="US")  # score 70
+    stricter = parse_policy(POLICY_TEXT.replace("thresholds: {sql: 70, mql: 40}",
+                                                "thresholds: {sql: 75, mql: 40}"))
+    before, after = decide(lead, POS, POLICY, NOW), decide(lead, POS, stricter, NOW)
+    assert isinstance(before, HandoffEvent) and isinstance(after, HandoffEvent)
+    assert (before.stage.value, after.stage.value) == ("SQL", "MQL")
+    assert [r.detail for r in before.reasons if r.rule == "stage.sql"] == ["score 70 >= 70"]
+    assert [r.detail for r in after.reasons if r.rule == "stage.mql"] == ["score 70 >= 40"]
+    assert stricter.version != POLICY.version
+
+
+def test_assign_owner_also_takes_a_count_of_earlier_leads() -> None:
+    event = decide(raw(form_id="demo-request"), POS, POLICY, NOW)
+    assert isinstance(event, HandoffEvent)
+    reps = POLICY.queues["inside-sales"].reps
+    assert [assign_owner(event, POLICY, n).owner for n in range(5)] == [*reps, reps[0]]
+
+
 def test_detail_text_names_the_lead_values() -> None:
     text = (POLICY_TEXT.replace('detail: "business domain {domain}"',
                                 'detail: "{domain} ({account.name}, {country}, {seniority})"'))

@@ -100,5 +100,10 @@ def test_unknown_field_in_a_detail_text_is_rejected() -> None:
     assert "p.yaml:6: rules.0.detail: unknown field {employes} in the detail text" in errors_of(text)
 
 
+def test_thresholds_must_be_ordered() -> None:
+    errors = errors_of(MINIMAL + "thresholds: {sql: 30, mql: 60}\n")
+    assert errors == ["p.yaml:17: thresholds: the mql threshold must not exceed the sql threshold"]
+
+
 def test_top_level_must_be_a_mapping() -> None:
     assert errors_of("- just\n- a list\n") == ["p.yaml:1: (top): expected a mapping at the top level"]
