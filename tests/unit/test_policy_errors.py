@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from importlib import resources
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streams.logic.policy import PolicyError, parse_policy
 
@@ -107,3 +112,44 @@ def test_thresholds_must_be_ordered() -> None:
 
 def test_top_level_must_be_a_mapping() -> None:
     assert errors_of("- just\n- a list\n") == ["p.yaml:1: (top): expected a mapping at the top level"]
+
+
+junk = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), st.text(max_size=8),
+                 st.lists(st.integers(), max_size=2),
+                 st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+
+
+def _paths(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    out = [path] if path else []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*path, i))
+    return out
+
+
+DEFAULT_TEXT = resources.files("streams.data").joinpath("default_policy.yaml").read_text("utf-8")
+DEFAULT_DATA = yaml.safe_load(DEFAULT_TEXT)
+PATHS = _paths(DEFAULT_DATA)
+
+
+@settings(max_examples=150, deadline=None)
+@given(edits=st.lists(st.tuples(st.sampled_from(PATHS), junk), min_size=1, max_size=3))
+def test_any_damaged_policy_is_accepted_or_rejected_with_located_errors(
+    edits: list[tuple[tuple[object, ...], object]],
+) -> None:
+    data = copy.deepcopy(DEFAULT_DATA)
+    for path, value in edits:
+        target: Any = data
+        try:
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue
+    try:
+        parse_policy(yaml.safe_dump(data, allow_unicode=True), origin="p.yaml")
+    except PolicyError as exc:
+        assert all(line.startswith("p.yaml:") for line in str(exc).splitlines())
