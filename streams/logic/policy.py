@@ -8,11 +8,11 @@ queue names its reps and how it shares leads among them.
 from __future__ import annotations
 
 import hashlib
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from schemas import Stage
@@ -171,7 +171,8 @@ def _cross_check(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]
     for i, route in routing:
         if route.get("queue") is None and not route.get("account_owner"):
             errors.append((("routing", i), "a routing line needs a queue (or account_owner: true)"))
-        if route.get("queue") is not None and route["queue"] not in queues:
+        # Values of the wrong type are reported by field validation; only names are checked here.
+        if isinstance(route.get("queue"), str) and route["queue"] not in queues:
             errors.append((("routing", i, "queue"), f"no queue {route['queue']!r} under 'queues'"))
     if routing:
         i, last = routing[-1]
@@ -181,14 +182,15 @@ def _cross_check(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]
     for name, queue in queues.items():
         names = queue.get("reps") if isinstance(queue, dict) else None
         for i, rep in enumerate(names if isinstance(names, list) else []):
-            if rep not in reps:
+            if isinstance(rep, str) and rep not in reps:
                 errors.append((("queues", name, "reps", i), f"rep {rep!r} is not listed under 'reps'"))
     for section in ("disqualify", "rules", "stages", "routing"):
         seen: set[Any] = set()
         for i, item in _items(data, section):
-            if item.get("rule") in seen:
-                errors.append(((section, i, "rule"), f"duplicate rule name {item['rule']!r}"))
-            seen.add(item.get("rule"))
+            name = item.get("rule")
+            if isinstance(name, str) and name in seen:
+                errors.append(((section, i, "rule"), f"duplicate rule name {name!r}"))
+            seen.add(name if isinstance(name, str) else None)
     for section in ("disqualify", "rules", "stages"):
         for i, item in _items(data, section):
             detail = item.get("detail")
@@ -197,7 +199,7 @@ def _cross_check(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]
                     errors.append(((section, i, "detail"), f"unknown field {{{name}}} in the detail text"))
     for i, rule in _items(data, "rules"):
         per = rule.get("per")
-        if per in FIELDS and FIELDS[per] not in ("int", "bool"):
+        if isinstance(per, str) and per in FIELDS and FIELDS[per] not in ("int", "bool"):
             errors.append((("rules", i, "per"), f"per needs a count field; {per} is not one"))
     return errors
 
@@ -206,8 +208,17 @@ DEFAULT_POLICY = "default_policy.yaml"
 
 
 def _content_hash(data: Any) -> str:
-    canonical = orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str)
-    return hashlib.sha256(canonical).hexdigest()[:12]
+    canonical = json.dumps(_text_keys(data), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def _text_keys(value: Any) -> Any:
+    """Make every mapping key text, so keys of mixed types still sort (YAML allows `1000:`)."""
+    if isinstance(value, dict):
+        return {str(k): _text_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(v) for v in value]
+    return value
 
 
 def _fmt(origin: str, line: int | None, loc: tuple[str | int, ...], msg: str) -> str:
