@@ -187,10 +187,10 @@ def _cross_check(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]
     for section in ("disqualify", "rules", "stages", "routing"):
         seen: set[Any] = set()
         for i, item in _items(data, section):
-            name = item.get("rule")
-            if isinstance(name, str) and name in seen:
-                errors.append(((section, i, "rule"), f"duplicate rule name {name!r}"))
-            seen.add(name if isinstance(name, str) else None)
+            rule = item.get("rule")
+            if isinstance(rule, str) and rule in seen:
+                errors.append(((section, i, "rule"), f"duplicate rule name {rule!r}"))
+            seen.add(rule if isinstance(rule, str) else None)
     for section in ("disqualify", "rules", "stages"):
         for i, item in _items(data, section):
             detail = item.get("detail")

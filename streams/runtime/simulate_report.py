@@ -57,7 +57,7 @@ def render_diff(changes: Sequence[Change], total: int, before: str, after: str, 
         if c.rotation_only:
             kinds["owner only (rotation shifted)"] += 1
         elif b.owner != a.owner and b.queue == a.queue:
-            kinds["owner"] += 1
+            kinds["owner (score changed, same decision)"] += 1
     out = [f"shadow: {before} (current) vs {after} (candidate): "
            f"{len(changes)} of {total} leads would change", ""]
     out += _table("changes", [(k, str(v)) for k, v in kinds.most_common()], ("change", "leads"))
