@@ -56,8 +56,8 @@ def render_diff(changes: Sequence[Change], total: int, before: str, after: str, 
             kinds[f"stage {b.stage} -> {a.stage}"] += 1
         if c.rotation_only:
             kinds["owner only (rotation shifted)"] += 1
-        elif b.owner != a.owner and b.queue == a.queue:
-            kinds["owner (score changed, same decision)"] += 1
+        elif b.owner != a.owner and (b.outcome, b.queue, b.stage) == (a.outcome, a.queue, a.stage):
+            kinds["owner only (score changed, same decision)"] += 1
     out = [f"shadow: {before} (current) vs {after} (candidate): "
            f"{len(changes)} of {total} leads would change", ""]
     out += _table("changes", [(k, str(v)) for k, v in kinds.most_common()], ("change", "leads"))
