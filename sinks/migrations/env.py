@@ -8,9 +8,10 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.types import TypeDecorator
 
+from sinks import accounts as _accounts  # noqa: F401 - registers the accounts table
 from sinks.models import Base
 
-# Every table module must be imported here so autogenerate sees it (sinks.models holds them all today).
+# Every table module must be imported here so autogenerate sees it.
 target_metadata = Base.metadata
 
 # Any fixed number works: it only has to be the same for every process migrating this database.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 from collections import OrderedDict
 from typing import Any
@@ -9,8 +11,10 @@ from typing import Any
 import faust
 
 from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
+from streams.logic.enrich import AccountMatcher, Enricher
 from streams.logic.pipeline import decide
 from streams.logic.policy import load_policy
+from streams.runtime.account_index import load_index
 from streams.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,8 +38,17 @@ class RecentIds:
         return False
 
 
+def plugin_enrichers(settings: Settings) -> list[Enricher]:
+    """Build the extra enrichers named in settings ("module:factory", comma-separated)."""
+    out: list[Enricher] = []
+    for spec in filter(None, (s.strip() for s in settings.enrichers.split(","))):
+        module, _, factory = spec.partition(":")
+        out.append(getattr(importlib.import_module(module), factory or "create")(settings))
+    return out
+
+
 def register(app: faust.App, settings: Settings) -> Any:
-    """Attach the intake agent to the app."""
+    """Attach the intake agent, and the accounts refresh, to the app."""
     policy = load_policy(settings.rules_file)
     raw = {"key_type": bytes, "value_type": bytes, "value_serializer": "raw", "key_serializer": "raw"}
     submitted = app.topic(settings.topic_submitted, **raw)
@@ -43,14 +56,28 @@ def register(app: faust.App, settings: Settings) -> Any:
     nurture = app.topic(settings.topic_nurture, **raw)
     dlq = app.topic(settings.topic_dlq, **raw)
     recent = RecentIds()
-    log.info("intake: policy %s", policy.version)
+    matcher = AccountMatcher(load_index(settings.database_url, fuzzy_min=settings.account_match_min))
+    enrichers: list[Enricher] = [matcher, *plugin_enrichers(settings)]
+    # Enrichers that may wait on the network run the decision off the event loop, so a
+    # slow one never stalls heartbeats or other partitions (one lead at a time, in order).
+    off_loop = any(e.timeout_s is not None for e in enrichers)
+    log.info("intake: policy %s, %d accounts", policy.version, len(matcher.index))
+
+    @app.timer(interval=settings.accounts_refresh_s)  # type: ignore[untyped-decorator,unused-ignore]
+    async def refresh_accounts() -> None:
+        # The index is swapped whole, so a lead sees either the old or the new one.
+        matcher.index = await asyncio.to_thread(
+            load_index, settings.database_url, fuzzy_min=settings.account_match_min)
 
     @app.agent(submitted, name="handoff.intake")
     async def intake(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             msg = event.message
             position = SourcePosition(topic=msg.topic, partition=msg.partition, offset=msg.offset)
-            outcome = decide(event.value, position, policy)
+            if off_loop:
+                outcome = await asyncio.to_thread(decide, event.value, position, policy, enrichers=enrichers)
+            else:
+                outcome = decide(event.value, position, policy, enrichers=enrichers)
             if isinstance(outcome, DeadLetter):
                 log.warning("dead letter %s at %s/%s/%s: %s", outcome.error.value, msg.topic,
                             msg.partition, msg.offset, outcome.detail)

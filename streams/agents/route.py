@@ -2,20 +2,23 @@
 
 The routing topic is keyed by queue, so one worker owns each queue's assignment
 ledger; the ledger is a changelog-backed table and may lag by an update after a
-restart (round robin stays fair; the database keeps correctness).
+restart (the rotation stays fair within one lead; the database keeps correctness).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 import faust
 
 from schemas import HandoffEvent
-from streams.logic.pipeline import assign_owner
+from streams.logic.assign import Ledger
+from streams.logic.pipeline import account_key, assign_owner
 from streams.logic.policy import load_policy
 from streams.runtime.settings import Settings
+from streams.runtime.workload import Workload, load_open_counts
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +29,39 @@ def register(app: faust.App, settings: Settings) -> Any:
     raw = {"key_type": bytes, "value_type": bytes, "value_serializer": "raw", "key_serializer": "raw"}
     routing = app.topic(settings.topic_routing, **raw)
     handoff = app.topic(settings.topic_handoff, **raw)
-    ledger = app.Table("assignments", default=int, partitions=settings.partitions)
+    ledger = app.Table("assignments", default=dict, partitions=settings.partitions)
+    # Account -> rep for sticky queues: one small entry per account rather than one big
+    # ledger value; written while handling the queue's own partition, so it lives with it.
+    sticky = app.Table("sticky-accounts", default=str, partitions=settings.partitions)
+    workload = Workload()
+    workload.refresh(load_open_counts(settings.database_url))
+
+    @app.timer(interval=settings.accounts_refresh_s)  # type: ignore[untyped-decorator,unused-ignore]
+    async def refresh_workload() -> None:
+        workload.refresh(await asyncio.to_thread(load_open_counts, settings.database_url))
+
+    def assign(event: HandoffEvent) -> HandoffEvent:
+        state = Ledger.from_json(ledger[event.queue])
+        queue = policy.queues.get(event.queue)
+        key = account_key(event)
+        sticky_key = None
+        if key and queue is not None and queue.strategy == "sticky_account":
+            sticky_key = f"{event.queue}\x1f{key}"
+            if sticky[sticky_key]:
+                state.accounts = {key: sticky[sticky_key]}
+        held = workload.open_counts(event.queue, queue.reps) if queue is not None else None
+        assigned = assign_owner(event, policy, state, held)
+        if sticky_key and assigned.owner:
+            sticky[sticky_key] = assigned.owner
+        state.accounts = {}
+        ledger[event.queue] = state.to_json()
+        workload.assigned(event.queue, assigned.owner)
+        return assigned
 
     @app.agent(routing, name="handoff.route")
     async def route(stream: faust.StreamT[bytes]) -> None:
         async for value in stream:
-            event = HandoffEvent.model_validate_json(value)
-            assigned = assign_owner(event, policy, ledger[event.queue])
-            ledger[event.queue] += 1
+            assigned = assign(HandoffEvent.model_validate_json(value))
             await handoff.send(key=assigned.lead_id.encode(),
                                value=assigned.model_dump_json().encode())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from streams.logic.normalise import nfkc
 
@@ -56,6 +57,7 @@ def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
+@lru_cache(maxsize=65_536)
 def normalise_company(raw: str | None) -> CompanyName | None:
     """Return the display name and match key, or None when there is no usable name."""
     display = nfkc(raw or "")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from schemas import Account, Activity, Contact, LeadSubmitted, Source
+from schemas import Account, Activity, Consent, Contact, LeadSubmitted, Reason, Source
+from streams.logic.accounts import NO_MATCH, Match
 from streams.logic.company import looks_like_test_data, normalise_company
 from streams.logic.normalise import (
     email_domain,
@@ -56,6 +57,12 @@ class Lead:
     contact: Contact
     account: Account
     source: Source
+    company_key: str | None = None
+    message: str | None = None
+    consent: Consent = field(default_factory=Consent)
+    match: Match = NO_MATCH
+    # What enrichment did or failed to do (a failed enricher never drops the lead).
+    notes: tuple[Reason, ...] = ()
 
 
 def normalise_lead(raw: LeadSubmitted) -> Lead:
@@ -92,4 +99,6 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
         contact=contact, account=account,
         source=Source(form_id=raw.form_id.lower(), page_url=raw.page_url, referrer=raw.referrer,
                       utm=raw.utm),
+        company_key=company.match_key if company else None, message=raw.message,
+        consent=raw.consent,
     )

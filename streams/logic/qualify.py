@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import re
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from schemas import Disposition, Reason, Stage
+from streams.logic.conditions import PLACEHOLDER, Predicate
+from streams.logic.facts import lead_facts
 from streams.logic.lead import Lead
-from streams.logic.normalise import nfkc
-from streams.logic.policy import PerCount, Policy, Route
-
-_NO_BUDGET = re.compile(r"^(none|no|n/?a|unknown|tbd|undecided|0|なし|無し|未定|不明|ない|検討中)$", re.I)
-_SOON = re.compile(
-    r"(immediate|asap|now|this (week|month|quarter)|next (week|month)"
-    r"|今すぐ|至急|すぐ|今月|来月|今期|今四半期)",
-    re.I,
-)
-_SPAN = re.compile(r"(\d+)\s*(day|days|week|weeks|month|months|日|週|週間|か月|ヶ月|カ月|ケ月|ヵ月|月)", re.I)
-_DAYS_PER_UNIT = {"day": 1, "日": 1, "week": 7, "週": 7, "週間": 7}
+from streams.logic.policy import Policy, Route, Rule, StageRule
 
 
 @dataclass(frozen=True)
@@ -31,141 +25,178 @@ class Decision:
     intent: int
     reasons: list[Reason] = field(default_factory=list)
     queue: str | None = None
+    owner: str | None = None  # set when the route pre-assigns the account owner
 
 
-def budget_stated(budget: str | None) -> bool:
-    """Whether the lead named a budget."""
-    return bool(budget) and not _NO_BUDGET.match(nfkc(budget or ""))
+@functools.lru_cache(maxsize=8192)
+def _cached_reason(rule: str, points: int, detail: str) -> Reason:
+    return Reason(rule=rule, points=points, detail=detail)
 
 
-def timeline_within_quarter(timeline: str | None) -> bool:
-    """Whether the stated timeline is 90 days or sooner."""
-    if not timeline:
-        return False
-    text = nfkc(timeline).lower()
-    if _SOON.search(text):
-        return True
-    spans = _SPAN.findall(text)
-    if not spans:
-        return False
-    # A range such as "1-3 months" counts by its upper end.
-    unit = spans[-1][1].lower()
-    upper = max(int(n) for n in re.findall(r"\d+", text))
-    return upper * _DAYS_PER_UNIT.get(unit, 30) <= 92
+def _reason(*, rule: str, points: int = 0, detail: str = "") -> Reason:
+    """Return the (immutable, shared) reason; the same few repeat across many leads."""
+    return _cached_reason(rule, points, detail)
 
 
-def _per_count(rule: str, count: int, cfg: PerCount, what: str) -> Reason | None:
-    if count <= 0 or cfg.each == 0:
+def _detail(template: str | None, names: Sequence[str], facts: dict[str, Any]) -> str:
+    if template:
+        return PLACEHOLDER.sub(lambda m: _show(facts.get(m[1])), template)
+    return ", ".join(f"{n} {_show(facts.get(n))}" for n in names)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    name = getattr(value, "name", None)
+    return str(name if name is not None and not isinstance(value, str) else value)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A policy line compiled for speed: its condition, and what it says."""
+
+    item: Any  # Rule, Disqualifier, StageRule or Route
+    test: Predicate
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A policy compiled once: plain predicates instead of models."""
+
+    rules: tuple[_Step, ...]
+    disqualify: tuple[_Step, ...]
+    stages: tuple[_Step, ...]
+    routing: tuple[_Step, ...]
+    kinds: dict[str, str]
+
+
+_PLANS: dict[str, Plan] = {}
+
+
+def _stage_steps(policy: Policy) -> tuple[_Step, ...]:
+    out = []
+    for rule in policy.stages:
+        test, names = rule.predicate(), tuple(rule.names())
+        if rule.threshold:
+            floor, when = policy.thresholds.of(rule.stage), test
+
+            def test(facts: Any, floor: int = floor, when: Predicate = when) -> bool:
+                return bool(facts["score"] >= floor and when(facts))
+
+            names = ("score", *(n for n in names if n != "score"))
+        out.append(_Step(rule, test, names))
+    return tuple(out)
+
+
+def _stage_detail(rule: StageRule, policy: Policy, names: Sequence[str], facts: dict[str, Any]) -> str:
+    if rule.detail or not rule.threshold:
+        return _detail(rule.detail, names, facts)
+    rest = _detail(None, [n for n in names if n != "score"], facts)
+    head = f"score {facts['score']} >= {policy.thresholds.of(rule.stage)}"
+    return f"{head}, {rest}" if rest else head
+
+
+def plan_for(policy: Policy) -> Plan:
+    """Compile the policy, once per version (the version is a hash of its content)."""
+    plan = _PLANS.get(policy.version) if policy.version else None
+    if plan is None:
+        def steps(items: list[Any]) -> tuple[_Step, ...]:
+            return tuple(_Step(i, i.predicate(), tuple(i.names())) for i in items)
+
+        plan = Plan(steps(policy.rules), steps(policy.disqualify), _stage_steps(policy),
+                    steps(policy.routing), {r.rule: r.score for r in policy.rules})
+        if policy.version:
+            if len(_PLANS) > 64:
+                _PLANS.clear()
+            _PLANS[policy.version] = plan
+    return plan
+
+
+def _points(step: _Step, facts: dict[str, Any]) -> Reason | None:
+    rule: Rule = step.item
+    if not step.test(facts):
         return None
-    return Reason(rule=rule, points=min(cfg.max, count * cfg.each), detail=f"{count} {what}")
+    if rule.per is None:
+        return _reason(rule=rule.rule, points=rule.points, detail=_detail(rule.detail, step.names, facts))
+    count = int(facts.get(rule.per) or 0)
+    if count <= 0:
+        return None
+    total = count * rule.points
+    if rule.max is not None:
+        total = min(total, rule.max) if rule.points >= 0 else max(total, rule.max)
+    unit = rule.per.rsplit(".", 1)[-1].replace("_", " ")
+    return _reason(rule=rule.rule, points=total, detail=rule.detail or f"{count} {unit}")
 
 
-def _fit(lead: Lead, policy: Policy) -> list[Reason]:
-    cfg = policy.fit
+def score_reasons(facts: dict[str, Any], plan: Plan) -> list[Reason]:
+    """Return the reasons of every rule that gives points (first per group)."""
     out: list[Reason] = []
-    if not lead.free_mail:
-        out.append(Reason(rule="fit.business_email", points=cfg.business_email,
-                          detail=f"business domain {lead.domain}"))
-    else:
-        out.append(Reason(rule="fit.free_mail", points=0, detail=f"free-mail domain {lead.domain}"))
-    level = lead.seniority.name
-    if cfg.seniority.get(level):
-        out.append(Reason(rule=f"fit.seniority.{level.lower()}", points=cfg.seniority[level],
-                          detail=f"job title reads as {level.lower()}"))
-    if lead.employees is not None:
-        for band in cfg.employees:
-            if lead.employees >= band.min:
-                out.append(Reason(rule=f"fit.employees.{band.min}+", points=band.points,
-                                  detail=f"{lead.employees} employees"))
-                break
-    if lead.country and lead.country in cfg.target_countries.countries:
-        out.append(Reason(rule="fit.target_country", points=cfg.target_countries.points,
-                          detail=f"country {lead.country}"))
-    return out
-
-
-def _intent(lead: Lead, policy: Policy) -> list[Reason]:
-    cfg = policy.intent
-    out: list[Reason] = []
-    form = lead.source.form_id
-    if cfg.forms.get(form):
-        out.append(Reason(rule=f"intent.form.{form}", points=cfg.forms[form], detail=f"form {form}"))
-    act = lead.activity
-    for reason in (
-        _per_count("intent.pricing_page_views", act.pricing_page_views, cfg.pricing_page_views,
-                   "pricing page views"),
-        _per_count("intent.content_downloads", act.content_downloads, cfg.content_downloads,
-                   "content downloads"),
-    ):
-        if reason:
+    groups: set[str] = set()
+    for step in plan.rules:
+        group = step.item.group
+        if group is not None and group in groups:
+            continue
+        reason = _points(step, facts)
+        if reason is not None:
             out.append(reason)
-    if budget_stated(lead.budget):
-        out.append(Reason(rule="intent.budget_stated", points=cfg.budget_stated, detail="budget stated"))
-    if timeline_within_quarter(lead.timeline):
-        out.append(Reason(rule="intent.timeline_within_quarter", points=cfg.timeline_within_quarter,
-                          detail="buying within a quarter"))
-    if act.webinar_attended:
-        out.append(Reason(rule="intent.webinar_attended", points=cfg.webinar_attended,
-                          detail="attended a webinar"))
+            if group is not None:
+                groups.add(group)
     return out
 
 
-def _disqualifiers(lead: Lead, policy: Policy) -> list[Reason]:
-    cfg = policy.disqualify
-    out: list[Reason] = []
-    if cfg.honeypot and lead.honeypot:
-        out.append(Reason(rule="disqualify.honeypot", detail="hidden honeypot field was filled"))
-    if cfg.disposable_email and lead.disposable:
-        out.append(Reason(rule="disqualify.disposable_email", detail=f"disposable domain {lead.domain}"))
-    if cfg.test_data and lead.test_data:
-        out.append(Reason(rule="disqualify.test_data", detail="looks like test data"))
-    return out
+def _part(plan: Plan, reasons: list[Reason], part: str, cap: int) -> int:
+    return max(0, min(cap, sum(x.points for x in reasons if plan.kinds.get(x.rule) == part)))
 
 
-def route_queue(lead: Lead, stage: Stage, routing: list[Route]) -> Route:
-    """Pick the first routing line the lead matches."""
-    for route in routing:
-        if route.stage is not None and route.stage != stage:
+def route_queue(facts: dict[str, Any], policy: Policy, plan: Plan) -> tuple[_Step, str, str | None]:
+    """Pick the first routing line that holds; return it, the queue and a pre-assigned owner."""
+    for step in plan.routing:
+        route: Route = step.item
+        if not step.test(facts):
             continue
-        if route.min_employees is not None and (lead.employees or 0) < route.min_employees:
+        if route.account_owner:
+            owner = facts.get("account.owner")
+            queue = policy.rep_queue(owner) if owner else None
+            if queue is not None:
+                return step, queue, owner
             continue
-        if route.countries is not None and lead.country not in route.countries:
-            continue
-        return route
-    return routing[-1]
+        assert route.queue is not None  # noqa: S101 - checked when the policy loads
+        return step, route.queue, None
+    last = plan.routing[-1]
+    return last, last.item.queue or next(iter(policy.queues)), None
 
 
 def qualify(lead: Lead, policy: Policy) -> Decision:
     """Score a lead, choose its stage, and pick its queue."""
-    fit_reasons, intent_reasons = _fit(lead, policy), _intent(lead, policy)
-    fit = min(policy.fit.cap, sum(r.points for r in fit_reasons))
-    intent = min(policy.intent.cap, sum(r.points for r in intent_reasons))
+    plan = plan_for(policy)
+    facts = lead_facts(lead)
+    reasons = score_reasons(facts, plan)
+    fit = _part(plan, reasons, "fit", policy.caps.fit)
+    intent = _part(plan, reasons, "intent", policy.caps.intent)
     score = min(100, fit + intent)
-    reasons = fit_reasons + intent_reasons
-    blockers = _disqualifiers(lead, policy)
+    reasons = list(lead.notes) + reasons
+    blockers = [
+        _reason(rule=d.item.rule, detail=_detail(d.item.detail, d.names, facts))
+        for d in plan.disqualify if d.test(facts)
+    ]
     if blockers:
         return Decision(Disposition.DISQUALIFIED, None, score, fit, intent, blockers + reasons)
-    stage: Stage | None = None
-    if score >= policy.thresholds.sql:
-        stage = Stage.SQL
-        reasons.append(Reason(rule="stage.sql", detail=f"score {score} >= {policy.thresholds.sql}"))
-    elif lead.source.form_id in policy.sales_ready_forms and not lead.free_mail:
-        stage = Stage.SQL
-        reasons.append(Reason(rule="stage.sql.sales_request",
-                              detail=f"{lead.source.form_id} from a business email"))
-    elif score >= policy.thresholds.mql:
-        stage = Stage.MQL
-        reasons.append(Reason(rule="stage.mql", detail=f"score {score} >= {policy.thresholds.mql}"))
-    if stage is None:
-        reasons.append(Reason(rule="stage.nurture", detail=f"score {score} < {policy.thresholds.mql}"))
+    facts.update(score=score, fit=fit, intent=intent, stage=None)
+    for step in plan.stages:
+        if step.test(facts):
+            reasons.append(_reason(rule=step.item.rule,
+                                   detail=_stage_detail(step.item, policy, step.names, facts)))
+            stage: Stage = step.item.stage
+            break
+    else:
+        reasons.append(_reason(rule="stage.nurture", detail=f"score {score}: no stage rule holds"))
         return Decision(Disposition.NURTURE, None, score, fit, intent, reasons)
-    route = route_queue(lead, stage, policy.routing)
-    reasons.append(Reason(rule=f"route.{route.queue}", detail=_route_detail(route)))
-    return Decision(None, stage, score, fit, intent, reasons, route.queue)
-
-
-def _route_detail(route: Route) -> str:
-    parts = [f"stage {route.stage}" if route.stage else "",
-             f"{route.min_employees}+ employees" if route.min_employees is not None else "",
-             f"country in {route.countries}" if route.countries else ""]
-    return ", ".join(p for p in parts if p) or "default queue"
+    facts["stage"] = stage
+    route, queue, owner = route_queue(facts, policy, plan)
+    detail = (f"account {facts['account.name']} is owned by {owner}" if owner
+              else _detail(None, route.names, facts) if route.names else "default queue")
+    reasons.append(_reason(rule=route.item.rule, detail=detail))
+    return Decision(None, stage, score, fit, intent, reasons, queue, owner)

@@ -206,25 +206,6 @@ def schemas_export(directory: Path) -> None:
         click.echo(str(path))
 
 
-@main.group()
-def rules() -> None:
-    """The qualification policy."""
-
-
-@rules.command("check")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
-def rules_check(file: Path | None) -> None:
-    """Validate a policy file (default: the configured or shipped policy)."""
-    from streams.logic.policy import PolicyError, load_policy
-
-    try:
-        policy = load_policy(file or _settings().rules_file)
-    except PolicyError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
-    click.echo(f"ok: {policy.version} ({len(policy.routing)} routes, {len(policy.queues)} queues)")
-
-
 # Command groups that live in their own modules.
 from streams.runtime import cli_extras  # noqa: E402
 

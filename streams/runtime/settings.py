@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     sla_check_interval_s: float = Field(default=30.0, gt=0, le=3600)
     # Events recorded in the database but not confirmed by the broker are re-sent after this long.
     outbox_retry_after_s: float = Field(default=30.0, ge=0, le=86400)
+    # Lead intelligence: the accounts index is reloaded from the database this often;
+    # a fuzzy company-name match needs at least this similarity (0-1).
+    accounts_refresh_s: float = Field(default=60.0, ge=1, le=86_400)
+    account_match_min: float = Field(default=0.88, ge=0.5, le=1.0)
+    # Extra enrichers, comma-separated "module:factory" (factory(settings) -> Enricher).
+    enrichers: str = ""
 
     state_dir: Path = Path(".handoff")
     web_enabled: bool = False
