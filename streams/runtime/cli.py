@@ -161,18 +161,6 @@ def send(source: str) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--group", "groups", multiple=True, help="Only these consumer groups.")
-def lag(as_json: bool, groups: tuple[str, ...]) -> None:
-    """Consumer lag per group, topic and partition (end offsets from the Fetch high-watermark)."""
-    from streams.runtime.lag import collect_lag, lag_as_json, render_lag_table
-
-    settings = _settings()
-    rows = collect_lag(settings.kafka_bootstrap_servers, groups=list(groups) or None)
-    click.echo(json.dumps(lag_as_json(rows), indent=2) if as_json else render_lag_table(rows))
-
-
-@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 def serve(host: str, port: int) -> None:

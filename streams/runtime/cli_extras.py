@@ -7,7 +7,7 @@ import importlib
 import click
 
 # Each module exposes ``commands``: a list of click commands or groups to add.
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("streams.runtime.cli_ops",)
 
 
 def register(main: click.Group) -> None:
