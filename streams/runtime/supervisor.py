@@ -43,13 +43,16 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 class Stack:
-    """Broker (optional), stream worker and sink worker, stopped together within 10 s."""
+    """Broker (optional), stream worker and sink worker, stopped together within 10 s.
+
+    With ``data_dir`` the embedded broker is durable (see ``streams.runtime.durable``).
+    """
 
     def __init__(
         self, settings: Settings, *, embedded_port: int | None = None, embedded: bool = True,
-        workers: int = 1, sinks: int = 1, log_dir: Path | None = None,
+        workers: int = 1, sinks: int = 1, log_dir: Path | None = None, data_dir: Path | None = None,
     ) -> None:
-        self.broker = EmbeddedBroker(embedded_port) if embedded else None
+        self.broker = EmbeddedBroker(embedded_port, data_dir=data_dir) if embedded else None
         self.settings = settings
         self.workers, self.sinks = workers, sinks
         self.log_dir = log_dir
