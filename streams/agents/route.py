@@ -8,6 +8,7 @@ restart (round robin stays fair; the database keeps correctness).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import faust
@@ -15,9 +16,16 @@ import faust
 from schemas import HandoffEvent
 from streams.logic.pipeline import assign_owner
 from streams.logic.policy import load_policy
+from streams.runtime import metrics
 from streams.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def _passed_on(headers: Any) -> dict[str, bytes]:
+    """Keep the submitted timestamp header for the sink."""
+    items = headers.items() if isinstance(headers, Mapping) else (headers or ())
+    return {k: v for k, v in items if k == metrics.SUBMITTED_HEADER}
 
 
 def register(app: faust.App, settings: Settings) -> Any:
@@ -30,11 +38,12 @@ def register(app: faust.App, settings: Settings) -> Any:
 
     @app.agent(routing, name="handoff.route")
     async def route(stream: faust.StreamT[bytes]) -> None:
-        async for value in stream:
-            event = HandoffEvent.model_validate_json(value)
+        async for record in stream.events():
+            event = HandoffEvent.model_validate_json(record.value)
             assigned = assign_owner(event, policy, ledger[event.queue])
             ledger[event.queue] += 1
             await handoff.send(key=assigned.lead_id.encode(),
-                               value=assigned.model_dump_json().encode())
+                               value=assigned.model_dump_json().encode(),
+                               headers=_passed_on(record.message.headers))
 
     return route

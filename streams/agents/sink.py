@@ -8,8 +8,10 @@ back to the last committed offsets and retries with backoff, so nothing is skipp
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -18,8 +20,10 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from schemas import HandoffEvent
+from sinks.queue import RecordResult
 from sinks.store import create_schema, make_engine
 from sinks.writer import SalesQueueSink
+from streams.runtime import metrics
 from streams.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,28 +52,57 @@ class SinkWorker:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-sink-db")
         self._next: dict[TopicPartition, int] = {}
         self.stopping = asyncio.Event()
+        self.started = False
+        self.healthy = True
+
+    async def ready(self) -> tuple[bool, str]:
+        """Ready once consuming, and while the last write to the store succeeded."""
+        if not self.started:
+            return False, "starting"
+        if not self.healthy:
+            return False, "the sales queue store refused the last write; retrying"
+        return True, f"{len(self.consumer.assignment())} partitions assigned"
 
     async def _write_and_commit(self) -> bool:
         """Write the buffer, then commit; on failure rewind to the committed offsets."""
         if not self.writer.size:
             return True
         offsets = dict(self._next)
+        before = dataclasses.replace(self.writer.totals)
+        started = time.perf_counter()
         try:
             written = await asyncio.get_running_loop().run_in_executor(self._db, self.writer.flush)
         except Exception as exc:  # noqa: BLE001 - any database failure is retried from Kafka
+            metrics.SINK_FAILURES.inc()
+            self.healthy = False
             log.warning("sink write failed (%s: %s); rewinding to committed offsets",
                         type(exc).__name__, str(exc)[:200])
             await self._rewind()
             return False
         finally:
             self._next.clear()
+        metrics.SINK_BATCH.observe(time.perf_counter() - started)
+        self.healthy = True
         try:
             await self.consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
         except KafkaError as exc:
             # The rows are in; a redelivery after a rebalance is absorbed by the idempotent upsert.
             log.warning("sink commit failed after a successful write: %s", exc)
+        self._observe(written, before)
         log.debug("sink wrote %d handoffs", len(written))
         return True
+
+    def _observe(self, written: list[Record], before: RecordResult) -> None:
+        """Count what the batch did and how long each lead took from submission to the queue."""
+        totals = self.writer.totals
+        metrics.SINK_ROWS.labels("queued").inc(totals.queued - before.queued)
+        metrics.SINK_ROWS.labels("attached").inc(totals.attached - before.attached)
+        metrics.SINK_ROWS.labels("duplicate").inc(totals.duplicates - before.duplicates)
+        now_ms = time.time() * 1000
+        for record in written:
+            submitted = metrics.submitted_ms(record.headers)
+            if submitted is not None:
+                metrics.SUBMIT_TO_QUEUED.observe(max(0.0, now_ms - submitted) / 1000)
 
     async def _rewind(self) -> None:
         for tp in self.consumer.assignment():
@@ -95,6 +128,7 @@ class SinkWorker:
 
         self.consumer.subscribe([self.settings.topic_handoff], listener=_Revoke())
         await self.consumer.start()
+        self.started = True
         delay = 0.1
         within_ms = int(self.settings.sink_batch_within_s * 1000)
         try:
@@ -128,4 +162,14 @@ async def run_sink(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, worker.stopping.set)
-    await worker.run()
+    runner = None
+    if settings.metrics_port:
+        from streams.runtime.metrics_http import start_metrics_server
+
+        runner = await start_metrics_server(settings.metrics_port, worker.ready,
+                                            host=settings.metrics_host)
+    try:
+        await worker.run()
+    finally:
+        if runner is not None:
+            await runner.cleanup()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,11 @@ class Settings(BaseSettings):
     web_enabled: bool = False
     web_port: int = Field(default=6066, ge=0, le=65535)
     log_level: str = "info"
+    # "json": one JSON object per line (PII masked either way); "text" for reading by eye.
+    log_format: Literal["json", "text"] = "json"
+    # /metrics, /health and /ready of each worker process; 0 turns them off.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod

@@ -1,0 +1,72 @@
+"""The durable embedded broker: stop and restart it mid-stream; workers reconnect and nothing is lost."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sinks.store import create_schema, make_engine
+from streams.runtime.broker import BrokerError, EmbeddedBroker
+from streams.runtime.lag import end_offsets
+from streams.runtime.samples import sample_messages
+from streams.runtime.settings import Settings
+from streams.runtime.topics import ensure_topics
+from tests.reliability.harness import Outcomes, Workers, send, wait_for_ledger, wait_until_accounted
+
+pytestmark = [pytest.mark.reliability, pytest.mark.timeout(600)]
+
+
+def test_one_broker_per_data_folder(tmp_path: Path) -> None:
+    with EmbeddedBroker(data_dir=tmp_path / "data"):
+        with pytest.raises(BrokerError, match="one broker per data folder"):
+            EmbeddedBroker(data_dir=tmp_path / "data").start()
+
+
+@pytest.mark.parametrize("leads", [1_000, pytest.param(5_000, marks=pytest.mark.slow)])
+def test_broker_restart_mid_stream_loses_nothing(
+    leads: int, settings_for: Callable[..., Settings], tmp_path: Path,
+) -> None:
+    data = tmp_path / "broker-data"
+    broker = EmbeddedBroker(data_dir=data).start()
+    settings = settings_for(kafka_bootstrap_servers=broker.bootstrap)
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    engine.dispose()
+    ensure_topics(settings)
+    workers = Workers(settings, tmp_path / "logs")
+    messages = sample_messages(leads, seed=17)
+    outcomes: Outcomes | None = None
+    try:
+        workers.start("worker-0")
+        workers.start("sink-0")
+        sent = send(settings, messages[: leads // 2])
+        first = Outcomes(settings)
+        deadline = time.monotonic() + 60
+        while len(first.handoffs) < leads // 8 and time.monotonic() < deadline:
+            first.poll()
+        first.close()
+        assert len(first.handoffs) >= leads // 8, "the pipeline never got going"
+        ends_before = end_offsets(broker.bootstrap, [(settings.topic_submitted, p)
+                                                     for p in range(settings.partitions)])
+        broker.stop()
+        time.sleep(2.0)  # the workers notice: connections refused, retries
+        broker = EmbeddedBroker(broker.port, data_dir=data).start()
+        ends_after = end_offsets(broker.bootstrap, list(ends_before))
+        assert ends_after == ends_before, "records lost in the restart"
+        sent |= send(settings, messages[leads // 2:])
+        outcomes = Outcomes(settings)
+        missing = wait_until_accounted(outcomes, sent, workers, timeout_s=180)
+        assert missing == [], f"{len(missing)} of {leads} leads have no outcome"
+        state = wait_for_ledger(settings.database_url, set(outcomes.handoffs), timeout_s=60)
+        assert state.ledger_event_ids == set(outcomes.handoffs)
+        assert state.open_rows_per_lead_max == 1
+        assert state.submissions == len(outcomes.handoffs)
+        assert not workers.dead()
+    finally:
+        workers.stop()
+        if outcomes is not None:
+            outcomes.close()
+        broker.stop()
