@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     # /metrics, /health and /ready of each worker process; 0 turns them off.
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
+    lag_interval_s: float = Field(default=5.0, gt=0, le=3600)
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod

@@ -69,8 +69,15 @@ class Stack:
         env = {**os.environ, **settings_env(self.settings)}
         for role, count in (("worker", self.workers), ("sink", self.sinks)):
             for index in range(count):
-                self.children.append(self._spawn(role, index, env))
+                self.children.append(self._spawn(role, index, {**env, **self._metrics_env(role, index)}))
         return self
+
+    def _metrics_env(self, role: str, index: int) -> dict[str, str]:
+        """Give each child its own metrics port: workers from the base port up, then the sinks."""
+        base = self.settings.metrics_port
+        if not base:
+            return {}
+        return {"HANDOFF_METRICS_PORT": str(base + index + (self.workers if role == "sink" else 0))}
 
     def _spawn(self, role: str, index: int, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
         out: int | object = subprocess.DEVNULL

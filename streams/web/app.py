@@ -9,7 +9,7 @@ from aiohttp import web
 from streams.runtime.settings import Settings
 
 # Each module adds its routes and startup/cleanup hooks to the aiohttp application.
-PARTS: tuple[str, ...] = ("streams.web.health",)
+PARTS: tuple[str, ...] = ("streams.web.health", "streams.web.ops")
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 

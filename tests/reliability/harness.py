@@ -33,12 +33,12 @@ class Workers:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         log_dir.mkdir(parents=True, exist_ok=True)
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, **env: str) -> None:
         """Start (or restart) the process ``name``: ``worker-N`` or ``sink-N``."""
         role = name.split("-")[0]
         with open(self.log_dir / f"{name}.log", "ab") as log:
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "streams.runtime.cli", role], env=self.env,
+                [sys.executable, "-m", "streams.runtime.cli", role], env={**self.env, **env},
                 stdout=log, stderr=subprocess.STDOUT,
             )
 
