@@ -21,7 +21,7 @@ from sinks.models import OPEN_STATUSES, HandoffRecord, QueueItem
 from sinks.store import make_engine
 from streams.client import LeadProducer, key_of
 from streams.runtime.settings import Settings
-from streams.runtime.supervisor import settings_env
+from streams.runtime.supervisor import _die_with_parent, settings_env
 
 
 class Workers:
@@ -39,7 +39,7 @@ class Workers:
         with open(self.log_dir / f"{name}.log", "ab") as log:
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", "streams.runtime.cli", role], env={**self.env, **env},
-                stdout=log, stderr=subprocess.STDOUT,
+                stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,  # noqa: PLW1509
             )
 
     def kill(self, name: str) -> None:

@@ -2,21 +2,74 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # type: ignore[import-untyped]
 
 from sinks.store import create_schema, make_engine
 from streams.runtime.broker import BrokerError, EmbeddedBroker
 from streams.runtime.lag import end_offsets
 from streams.runtime.samples import sample_messages
-from streams.runtime.settings import Settings
+from streams.runtime.settings import Settings, load_settings
 from streams.runtime.topics import ensure_topics
 from tests.reliability.harness import Outcomes, Workers, send, wait_for_ledger, wait_until_accounted
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(600)]
+
+
+def _produce_concurrently(bootstrap: str, topic: str, tag: str, producers: int = 3, each: int = 250) -> None:
+    def run(index: int) -> None:
+        producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2)
+        try:
+            futures = [producer.send(topic, key=f"{tag}-{index}-{i}".encode(), value=b"lead")
+                       for i in range(each)]
+            producer.flush()
+            for future in futures:
+                future.get(30)
+        finally:
+            producer.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(producers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _keys(bootstrap: str, topic: str, partitions: int) -> list[bytes]:
+    ends = end_offsets(bootstrap, [(topic, p) for p in range(partitions)])
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    tps = [TopicPartition(topic, p) for p in range(partitions)]
+    keys: list[bytes] = []
+    try:
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        deadline = time.monotonic() + 20
+        while len(keys) < sum(ends.values()) and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=300).values():
+                keys.extend(r.key for r in records)
+    finally:
+        consumer.close(autocommit=False)
+    return keys
+
+
+def test_durable_storage_keeps_every_acknowledged_record(tmp_path: Path) -> None:
+    # Concurrent producers race for offsets; a restart must not reuse them.
+    broker = EmbeddedBroker(data_dir=tmp_path / "data").start()
+    try:
+        ensure_topics(load_settings(kafka_bootstrap_servers=broker.bootstrap), ["t"], partitions=4)
+        _produce_concurrently(broker.bootstrap, "t", "before")
+        broker.stop()
+        broker = EmbeddedBroker(broker.port, data_dir=tmp_path / "data").start()
+        _produce_concurrently(broker.bootstrap, "t", "after")
+        keys = _keys(broker.bootstrap, "t", 4)
+    finally:
+        broker.stop()
+    assert len(keys) == len(set(keys)) == 1500
 
 
 def test_one_broker_per_data_folder(tmp_path: Path) -> None:
