@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -14,6 +16,7 @@ from schemas import ErrorCode
 from streams.runtime.dlq import StoredDeadLetter, payload_bytes, read_dead_letters
 from streams.runtime.settings import load_settings
 
+F = TypeVar("F", bound=Callable[..., Any])
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -40,7 +43,7 @@ _filters = [
 ]
 
 
-def _with_filters(func):  # type: ignore[no-untyped-def]
+def _with_filters(func: F) -> F:
     for option in reversed(_filters):
         func = option(func)
     return func

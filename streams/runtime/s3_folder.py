@@ -31,7 +31,8 @@ def _etag(data: bytes) -> str:
 
 
 def _error(status: int, code: str, message: str) -> web.Response:
-    body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error>")
     return web.Response(status=status, body=body.encode(), content_type="application/xml")
 
 

@@ -22,9 +22,10 @@ def _serve_metrics(app: faust.App, settings: Settings) -> None:
             return False, "rebalancing"
         return True, f"{len(app.consumer.assignment())} partitions assigned"
 
-    @app.task
     async def _metrics() -> None:
         await start_metrics_server(settings.metrics_port, ready, host=settings.metrics_host)
+
+    app.task(_metrics)
 
 
 def run_stream_worker(settings: Settings) -> None:

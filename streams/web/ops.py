@@ -27,14 +27,15 @@ def _sample_lag(settings: Settings, windows: object) -> None:
     from streams.runtime.lag_window import LagWindows
     from streams.runtime.metrics import publish_lag
 
-    assert isinstance(windows, LagWindows)
+    if not isinstance(windows, LagWindows):
+        raise TypeError("expected LagWindows")
     groups = [settings.worker_group, settings.sink_group]
     windows.add(collect_lag(settings.kafka_bootstrap_servers, groups=groups), time.time())
     publish_lag(windows.report())
 
 
 def _check_ready(settings: Settings) -> tuple[bool, str]:
-    from kafka import KafkaAdminClient  # type: ignore[import-untyped]
+    from kafka import KafkaAdminClient
 
     from sinks.store import make_engine
 
