@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import os
 import platform
+import signal
 import statistics
 import sys
 import tempfile
@@ -36,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from schemas import HandoffEvent, SourcePosition  # noqa: E402
 from sinks.models import HandoffRecord  # noqa: E402
 from sinks.store import create_schema, make_engine  # noqa: E402
+from streams.client import key_of  # noqa: E402
 from streams.logic.pipeline import decide  # noqa: E402
 from streams.logic.policy import load_policy  # noqa: E402
 from streams.runtime.broker import EmbeddedBroker  # noqa: E402
@@ -43,6 +45,25 @@ from streams.runtime.samples import sample_messages  # noqa: E402
 from streams.runtime.settings import Settings, load_settings  # noqa: E402
 from streams.runtime.topics import ensure_topics  # noqa: E402
 from tests.reliability.harness import Workers  # noqa: E402
+
+
+def one_per_person(messages: list[bytes]) -> list[bytes]:
+    """Give every lead its own email: the run measures the common path (a new person, a new row)."""
+    out = []
+    for index, message in enumerate(messages):
+        try:
+            lead = orjson.loads(message)
+        except orjson.JSONDecodeError:
+            out.append(message)
+            continue
+        if isinstance(lead, dict) and isinstance(lead.get("email"), str):
+            lead["email"] = f"p{index}.{lead['email']}"
+        out.append(orjson.dumps(lead))
+    return out
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def expected_handoffs(messages: list[bytes]) -> set[str]:
@@ -66,9 +87,9 @@ async def produce(bootstrap: str, topic: str, messages: list[bytes], rate: float
                 delay = start + index / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-            event_id = orjson.loads(message).get("event_id", "") if message.startswith(b"{") else ""
-            sent[str(event_id)] = time.time()
-            futures.append(await producer.send(topic, message, key=str(event_id).encode() or None))
+            key = key_of(message)
+            sent[key.decode() if key else f"#{index}"] = time.time()
+            futures.append(await producer.send(topic, message, key=key))
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -165,7 +186,10 @@ async def passthrough(bootstrap: str, messages: list[bytes]) -> float:
         while seen < len(messages):
             for records in (await consumer.getmany(timeout_ms=100, max_records=5000)).values():
                 for record in records:
-                    doc = orjson.loads(record.value) if record.value[:1] == b"{" else None
+                    try:
+                        doc = orjson.loads(record.value)
+                    except orjson.JSONDecodeError:
+                        doc = None
                     futures.append(await producer.send(sink, orjson.dumps(doc), key=record.key))
                     seen += 1
         await asyncio.gather(*futures)
@@ -189,15 +213,18 @@ def main() -> None:
         "HANDOFF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
 
-    messages = sample_messages(args.leads, seed=1)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-ups on SIGTERM too
+    messages = one_per_person(sample_messages(args.leads, seed=1))
     wanted = expected_handoffs(messages)
-    paced = sample_messages(int(args.rate * args.seconds), seed=2)
+    paced = one_per_person(sample_messages(int(args.rate * args.seconds), seed=2))
     paced_wanted = expected_handoffs(paced)
     rows: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker() as broker:
         state = Path(tmp)
+        say("passthrough ...")
         ceiling = asyncio.run(passthrough(broker.bootstrap, messages))
         rows.append(("raw aiokafka passthrough (ceiling)", f"{ceiling:,.0f} msg/s"))
+        say(f"ceiling {ceiling:,.0f} msg/s; end to end into SQLite ...")
         sqlite_rate, _ = pipeline_run(broker.bootstrap, f"sqlite:///{tmp}/bench.db", messages, wanted, state)
         rows.append(("end to end into SQLite", f"{sqlite_rate:,.0f} leads/s ({sqlite_rate / ceiling:.1%})"))
         pg_url = None
@@ -211,7 +238,9 @@ def main() -> None:
             rows.append(("end to end into PostgreSQL", f"skipped: {type(exc).__name__}"))
         if pg_url:
             try:
+                say("end to end into PostgreSQL ...")
                 pg_rate, _ = pipeline_run(broker.bootstrap, pg_url, messages, wanted, state)
+                say(f"{pg_rate:,.0f} leads/s; paced run into PostgreSQL ...")
                 rows.append(("end to end into PostgreSQL",
                              f"{pg_rate:,.0f} leads/s ({pg_rate / ceiling:.1%})"))
                 _, lat = pipeline_run(broker.bootstrap, pg_url, paced, paced_wanted, state, rate=args.rate)
@@ -222,6 +251,7 @@ def main() -> None:
                 with admin.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
                 admin.dispose()
+        say("paced run into SQLite ...")
         _, lat = pipeline_run(broker.bootstrap, f"sqlite:///{tmp}/paced.db", paced, paced_wanted, state,
                               rate=args.rate)
         rows.append((f"submit->queued at {args.rate:.0f} leads/s (SQLite)",
