@@ -1,4 +1,4 @@
-"""`handoff dlq list|show|replay` against a running stream worker: find a dead letter, repair it, replay it."""
+"""`handoff dlq list|show|replay` against a running stream worker: find, repair and replay a dead letter."""
 
 from __future__ import annotations
 
