@@ -14,7 +14,7 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
@@ -23,6 +23,7 @@ from schemas import HandoffEvent
 from sinks.queue import RecordResult
 from sinks.store import create_schema, make_engine
 from sinks.writer import SalesQueueSink
+from streams.agents.sink_poison import POISON_STRIKES, is_transient, sink_dead_letter, write_one_by_one
 from streams.runtime import metrics
 from streams.runtime.settings import Settings
 
@@ -54,6 +55,8 @@ class SinkWorker:
         self.stopping = asyncio.Event()
         self.started = False
         self.healthy = True
+        self._strikes = 0
+        self._dlq: AIOKafkaProducer | None = None
 
     async def ready(self) -> tuple[bool, str]:
         """Ready once consuming, and while the last write to the store succeeded."""
@@ -69,18 +72,24 @@ class SinkWorker:
             return True
         offsets = dict(self._next)
         before = dataclasses.replace(self.writer.totals)
+        items = self.writer.pending()
         started = time.perf_counter()
         try:
             written = await asyncio.get_running_loop().run_in_executor(self._db, self.writer.flush)
         except Exception as exc:  # noqa: BLE001 - any database failure is retried from Kafka
             metrics.SINK_FAILURES.inc()
             self.healthy = False
+            self._strikes = 0 if is_transient(exc) else self._strikes + 1
+            if self._strikes >= POISON_STRIKES:
+                self._next.clear()
+                return await self._set_poison_aside(items, offsets, before)
             log.warning("sink write failed (%s: %s); rewinding to committed offsets",
                         type(exc).__name__, str(exc)[:200])
             await self._rewind()
             return False
         finally:
             self._next.clear()
+        self._strikes = 0
         metrics.SINK_BATCH.observe(time.perf_counter() - started)
         self.healthy = True
         try:
@@ -90,6 +99,33 @@ class SinkWorker:
             log.warning("sink commit failed after a successful write: %s", exc)
         self._observe(written, before)
         log.debug("sink wrote %d handoffs", len(written))
+        return True
+
+    async def _set_poison_aside(self, items: list[Record], offsets: dict[TopicPartition, int],
+                                before: RecordResult) -> bool:
+        """Write the batch one by one, dead-letter what the store refuses, then commit."""
+        self._strikes = 0
+        try:
+            refused = await asyncio.get_running_loop().run_in_executor(
+                self._db, write_one_by_one, self.writer, items)
+        except Exception as exc:  # noqa: BLE001 - the store went away meanwhile: retry later
+            log.warning("sink write failed (%s); rewinding to committed offsets", type(exc).__name__)
+            await self._rewind()
+            return False
+        if self._dlq is None:
+            self._dlq = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_servers, acks="all",
+                                         client_id="handoff-sink-dlq")
+            await self._dlq.start()
+        for record, error in refused:
+            letter = sink_dead_letter(record, error)
+            await self._dlq.send_and_wait(self.settings.topic_dlq, letter.model_dump_json().encode())
+            metrics.SINK_ROWS.labels("dead_letter").inc()
+            log.error("sink dead-lettered the handoff at %s/%s/%s: %s", record.topic, record.partition,
+                      record.offset, letter.detail)
+        self.healthy = True
+        await self.consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
+        refused_ids = {id(record) for record, _ in refused}
+        self._observe([r for r in items if id(r) not in refused_ids], before)
         return True
 
     def _observe(self, written: list[Record], before: RecordResult) -> None:
@@ -152,6 +188,8 @@ class SinkWorker:
             await self._write_and_commit()
         finally:
             await self.consumer.stop()
+            if self._dlq is not None:
+                await self._dlq.stop()
             self._db.shutdown(wait=True)
             self.engine.dispose()
 

@@ -113,19 +113,21 @@ def dlq_show(dead_letter_id: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Say what would be sent, send nothing.")
 def dlq_replay(ids: tuple[str, ...], since: str | None, error: str | None, fixed: Path | None,
                edit: bool, dry_run: bool) -> None:
-    """Send dead letters (by id, or all matching the filters) back to leads.submitted.
+    """Send dead letters (by id, or all matching the filters) back where they were read.
 
-    A message that still fails lands in the dead-letter topic again under a new id; one
-    that passes is processed like any lead (a repeated event_id is an idempotent no-op).
+    Leads go back to leads.submitted, handoffs the store refused back to leads.handoff. A
+    message that still fails lands in the dead-letter topic again under a new id; one that
+    passes is processed like any other (a repeated event_id is an idempotent no-op).
     """
-    from streams.client import DeliveryError, LeadProducer, key_of
+    from streams.client import DeliveryError, LeadProducer
 
+    settings = load_settings()
     if not ids and since is None and error is None:
         raise click.UsageError("name dead-letter ids or narrow with --since/--error")
     chosen = _find(ids, since, error)
     if fixed is not None and len(chosen) != 1:
         raise click.UsageError("--file repairs exactly one dead letter: name its id")
-    messages: list[tuple[str, bytes]] = []
+    messages: list[tuple[str, str, bytes]] = []
     for stored in chosen:
         body = payload_bytes(stored.letter)
         if fixed is not None:
@@ -136,15 +138,35 @@ def dlq_replay(ids: tuple[str, ...], since: str | None, error: str | None, fixed
                 click.echo(f"{stored.id}: unchanged, skipped", err=True)
                 continue
             body = edited.strip().encode()
-        messages.append((stored.id, body))
-    settings = load_settings()
+        messages.append((stored.id, _replay_topic(stored, settings.topic_submitted, settings.topic_handoff),
+                         body))
     if dry_run:
-        for dead_id, _body in messages:
-            click.echo(f"would replay {dead_id} to {settings.topic_submitted}")
+        for dead_id, topic, _body in messages:
+            click.echo(f"would replay {dead_id} to {topic}")
         return
     try:
-        with LeadProducer(settings.kafka_servers, topic=settings.topic_submitted) as producer:
-            producer.send_many_raw((key_of(body), body) for _id, body in messages)
+        for topic in sorted({t for _i, t, _b in messages}):
+            with LeadProducer(settings.kafka_servers, topic=topic) as producer:
+                producer.send_many_raw((_key(topic == settings.topic_handoff, body), body)
+                                       for _i, t, body in messages if t == topic)
     except DeliveryError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"replayed {len(messages)} dead letters to {settings.topic_submitted}")
+    click.echo(f"replayed {len(messages)} dead letters")
+
+
+def _replay_topic(stored: StoredDeadLetter, submitted: str, handoff: str) -> str:
+    """Leads go back to intake; a handoff the store refused goes back to the sink."""
+    return handoff if stored.letter.source.topic == handoff else submitted
+
+
+def _key(is_handoff: bool, body: bytes) -> bytes | None:
+    """Handoffs are keyed by person (lead_id), leads by event_id."""
+    from streams.client import key_of
+
+    if not is_handoff:
+        return key_of(body)
+    try:
+        lead_id = json.loads(body).get("lead_id")
+    except ValueError:
+        return None
+    return lead_id.encode() if isinstance(lead_id, str) else None

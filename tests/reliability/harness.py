@@ -89,6 +89,7 @@ class Outcomes:
     lead_of: dict[str, str] = field(default_factory=dict)  # handed-off event_id -> lead_id
     nurtured: set[str] = field(default_factory=set)
     dead: set[tuple[int, int]] = field(default_factory=set)  # source positions
+    sink_dead: set[str] = field(default_factory=set)  # event ids of handoffs the store refused
     _consumer: KafkaConsumer | None = None
 
     def poll(self, timeout_ms: int = 200) -> None:
@@ -108,6 +109,8 @@ class Outcomes:
                 if tp.topic == self.settings.topic_dlq:
                     if doc["source"]["topic"] == self.settings.topic_submitted:
                         self.dead.add((doc["source"]["partition"], doc["source"]["offset"]))
+                    elif doc["source"]["topic"] == self.settings.topic_handoff:
+                        self.sink_dead.add(orjson.loads(doc["payload"])["event_id"])
                 elif tp.topic == self.settings.topic_handoff:
                     self.handoffs[doc["event_id"]] = self.handoffs.get(doc["event_id"], 0) + 1
                     self.lead_of[doc["event_id"]] = doc["lead_id"]
