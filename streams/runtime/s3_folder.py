@@ -12,6 +12,7 @@ every write and answers 412 when a precondition fails. Loopback only, no authent
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hashlib
 import os
 import sys
@@ -37,22 +38,34 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 
 class FolderStore:
-    """Objects as files under ``root/BUCKET/KEY``; writes serialised by one lock."""
+    """Objects as files under ``root/BUCKET/KEY``, indexed in memory; writes serialised by one lock.
+
+    The broker lists a partition's record batches on every fetch, so listings come from a
+    sorted in-memory index (this process is the folder's only writer) instead of the disk.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.lock = asyncio.Lock()
-        self._etags: dict[Path, tuple[float, int, str]] = {}
+        self._keys: dict[str, list[str]] = {}  # bucket -> sorted keys
+        self._meta: dict[tuple[str, str], tuple[int, str, str]] = {}  # size, modified, etag
+        for bucket in (p for p in root.iterdir() if p.is_dir()) if root.is_dir() else ():
+            for path in bucket.rglob("*"):
+                if path.is_file() and not path.name.startswith(".tmp-"):
+                    self._remember(bucket.name, str(path.relative_to(bucket)).replace(os.sep, "/"),
+                                   path.read_bytes(), path.stat().st_mtime)
 
-    def etag_of(self, path: Path) -> str:
-        """The object's ETag, cached by modification time and size."""
-        stat = path.stat()
-        cached = self._etags.get(path)
-        if cached is not None and cached[:2] == (stat.st_mtime, stat.st_size):
-            return cached[2]
-        etag = _etag(path.read_bytes())
-        self._etags[path] = (stat.st_mtime, stat.st_size, etag)
-        return etag
+    def _remember(self, bucket: str, key: str, data: bytes, mtime: float) -> None:
+        keys = self._keys.setdefault(bucket, [])
+        if (bucket, key) not in self._meta:
+            bisect.insort(keys, key)
+        modified = datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        self._meta[(bucket, key)] = (len(data), modified, _etag(data))
+
+    def _forget(self, bucket: str, key: str) -> None:
+        if self._meta.pop((bucket, key), None) is not None:
+            keys = self._keys[bucket]
+            del keys[bisect.bisect_left(keys, key)]
 
     def path(self, bucket: str, key: str) -> Path:
         path = (self.root / bucket / key).resolve()
@@ -64,13 +77,13 @@ class FolderStore:
         data = await request.read()
         path = self.path(bucket, key)
         async with self.lock:
-            exists = path.is_file()
-            current = self.etag_of(path) if exists else None
-            if request.headers.get("If-None-Match") == "*" and exists:
+            meta = self._meta.get((bucket, key))
+            current = meta[2] if meta else None
+            if request.headers.get("If-None-Match") == "*" and meta:
                 return _error(412, "PreconditionFailed", "object exists")
             if_match = request.headers.get("If-Match")
             if if_match is not None and if_match not in ("*", current):
-                return _error(412 if exists else 404, "PreconditionFailed" if exists else "NoSuchKey",
+                return _error(412 if meta else 404, "PreconditionFailed" if meta else "NoSuchKey",
                               "etag mismatch")
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -79,20 +92,25 @@ class FolderStore:
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, path)
+            self._remember(bucket, key, data, path.stat().st_mtime)
         return web.Response(status=200, headers={"ETag": _etag(data)})
 
     async def get(self, request: web.Request, bucket: str, key: str, *, head: bool) -> web.Response:
+        meta = self._meta.get((bucket, key))
         path = self.path(bucket, key)
-        if not path.is_file():
+        if meta is None:
             return web.Response(status=404) if head else _error(404, "NoSuchKey", "no such key")
-        data = path.read_bytes()
-        etag = _etag(data)
+        size, _modified, etag = meta
         if request.headers.get("If-Match") not in (None, "*", etag):
             return _error(412, "PreconditionFailed", "etag mismatch")
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
         headers = {"ETag": etag, "Last-Modified": formatdate(path.stat().st_mtime, usegmt=True),
                    "Accept-Ranges": "bytes"}
+        if head:
+            headers["Content-Length"] = str(size)
+            return web.Response(status=200, headers=headers)
+        data = path.read_bytes()
         status, body = 200, data
         spec = request.headers.get("Range", "")
         if spec.startswith("bytes="):
@@ -103,41 +121,37 @@ class FolderStore:
                 start, end = int(first), min(len(data) - 1, int(last) if last else len(data) - 1)
             status, body = 206, data[start:end + 1]
             headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-        if head:
-            headers["Content-Length"] = str(len(body))
-            return web.Response(status=status, headers=headers)
         return web.Response(status=status, body=body, headers=headers)
 
     async def delete(self, bucket: str, key: str) -> web.Response:
         async with self.lock:
             self.path(bucket, key).unlink(missing_ok=True)
+            self._forget(bucket, key)
         return web.Response(status=204)
 
     def list(self, request: web.Request, bucket: str) -> web.Response:
-        base = self.root / bucket
-        if not base.is_dir():
+        if not (self.root / bucket).is_dir():
             return _error(404, "NoSuchBucket", "no such bucket")
         prefix = request.query.get("prefix", "")
         delimiter = request.query.get("delimiter", "")
         after = request.query.get("start-after", "")
-        # Walk only below the prefix's folder: the broker lists one partition at a time.
-        top = base / prefix.rpartition("/")[0] if "/" in prefix else base
-        found = top.rglob("*") if top.is_dir() else iter(())
-        keys = sorted(str(p.relative_to(base)).replace(os.sep, "/") for p in found
-                      if p.is_file() and not p.name.startswith(".tmp-"))
+        keys = self._keys.get(bucket, [])
         contents, prefixes = [], set()
-        for key in keys:
-            if not key.startswith(prefix) or key <= after:
-                continue
+        first = bisect.bisect_left(keys, prefix)
+        if after:
+            first = max(first, bisect.bisect_right(keys, after))
+        for index in range(first, len(keys)):
+            key = keys[index]
+            if not key.startswith(prefix):
+                break
             rest = key[len(prefix):]
             if delimiter and delimiter in rest:
                 prefixes.add(prefix + rest.split(delimiter, 1)[0] + delimiter)
                 continue
-            stat = (base / key).stat()
-            modified = datetime.fromtimestamp(stat.st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            size, modified, etag = self._meta[(bucket, key)]
             contents.append(
                 f"<Contents><Key>{escape(key)}</Key><LastModified>{modified}</LastModified>"
-                f"<ETag>{escape(self.etag_of(base / key))}</ETag><Size>{stat.st_size}</Size>"
+                f"<ETag>{escape(etag)}</ETag><Size>{size}</Size>"
                 "<StorageClass>STANDARD</StorageClass></Contents>")
         common = "".join(f"<CommonPrefixes><Prefix>{escape(p)}</Prefix></CommonPrefixes>"
                          for p in sorted(prefixes))
@@ -152,7 +166,12 @@ def build_app(root: Path) -> web.Application:
     """The aiohttp application serving ``root``: each sub-folder is a bucket."""
     store = FolderStore(root)
 
+    trace = os.environ.get("HANDOFF_S3_TRACE")
+
     async def handle(request: web.Request) -> web.Response:
+        if trace:
+            with open(trace, "a") as out:
+                out.write(f"{request.method} {request.path_qs}\n")
         parts = request.path.lstrip("/").split("/", 1)
         bucket, key = parts[0], (parts[1] if len(parts) > 1 else "")
         if not bucket:
