@@ -112,21 +112,42 @@ class SinkWorker:
             log.warning("sink write failed (%s); rewinding to committed offsets", type(exc).__name__)
             await self._rewind()
             return False
+        try:
+            await self._dead_letter(refused)
+        except KafkaError as exc:
+            # Nothing is committed: the batch comes again, and what was written is a no-op then.
+            log.warning("sink could not dead-letter refused handoffs (%s); rewinding", exc)
+            self._strikes = POISON_STRIKES
+            await self._rewind()
+            return False
+        self.healthy = True
+        try:
+            await self.consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
+        except KafkaError as exc:
+            log.warning("sink commit failed after a successful write: %s", exc)
+        refused_ids = {id(record) for record, _ in refused}
+        self._observe([r for r in items if id(r) not in refused_ids], before)
+        return True
+
+    async def _dead_letter(self, refused: list[tuple[Record, BaseException]]) -> None:
+        """Send each refused handoff to the dead-letter topic and wait for the broker."""
+        if not refused:
+            return
         if self._dlq is None:
-            self._dlq = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_servers, acks="all",
-                                         client_id="handoff-sink-dlq")
-            await self._dlq.start()
+            producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_servers, acks="all",
+                                        client_id="handoff-sink-dlq")
+            try:
+                await producer.start()
+            except KafkaError:
+                await producer.stop()
+                raise
+            self._dlq = producer
         for record, error in refused:
             letter = sink_dead_letter(record, error)
             await self._dlq.send_and_wait(self.settings.topic_dlq, letter.model_dump_json().encode())
             metrics.SINK_ROWS.labels("dead_letter").inc()
             log.error("sink dead-lettered the handoff at %s/%s/%s: %s", record.topic, record.partition,
                       record.offset, letter.detail)
-        self.healthy = True
-        await self.consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
-        refused_ids = {id(record) for record, _ in refused}
-        self._observe([r for r in items if id(r) not in refused_ids], before)
-        return True
 
     def _observe(self, written: list[Record], before: RecordResult) -> None:
         """Count what the batch did and how long each lead took from submission to the queue."""

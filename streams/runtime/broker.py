@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from types import TracebackType
 
-from streams.runtime.durable import BUCKET, DurableError, S3Folder
+from streams.runtime.durable import BUCKET, DurableError, S3Folder, die_with_parent
 
 
 class BrokerError(RuntimeError):
@@ -97,6 +98,7 @@ class EmbeddedBroker:
             [str(broker_binary()), "broker", "--listener-url", url,
              "--advertised-listener-url", url, "--storage-engine", engine],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
         try:
             wait_until_ready(self.host, self.port, timeout_s)

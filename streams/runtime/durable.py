@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +31,16 @@ _ACCESS_KEY, _SECRET_KEY = "handoff", "handoff-local-only"
 
 class DurableError(RuntimeError):
     """The durable storage could not be started."""
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGTERM this child when its parent dies, so no server outlives its owner."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def rclone_binary() -> Path:
@@ -95,6 +106,7 @@ class S3Folder:
                          str(self.port)])
         self.process = subprocess.Popen(  # noqa: S603 - fixed binary, no shell
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -166,6 +166,18 @@ def queue_state(database_url: str) -> QueueState:
         engine.dispose()
 
 
+def wait_until_stored(database_url: str, outcomes: Outcomes, timeout_s: float) -> QueueState:
+    """Wait until every handoff emitted is in the store or was dead-lettered by the sink."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        outcomes.poll(timeout_ms=100)
+        state = queue_state(database_url)
+        if set(outcomes.handoffs) <= state.ledger_event_ids | outcomes.sink_dead \
+                or time.monotonic() > deadline:
+            return state
+        time.sleep(0.2)
+
+
 def wait_for_ledger(database_url: str, event_ids: set[str], timeout_s: float) -> QueueState:
     """Wait until the sink has applied every one of ``event_ids``."""
     deadline = time.monotonic() + timeout_s
