@@ -7,6 +7,8 @@ under concurrent producers and overwrites old records after a restart. This one 
 every write and answers 412 when a precondition fails. Loopback only, no authentication.
 
     python -m streams.runtime.s3_folder DIR PORT
+
+``HANDOFF_S3_TRACE=FILE`` appends every request line to FILE (to see what the broker asks).
 """
 
 from __future__ import annotations
