@@ -34,6 +34,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_commit_interval=settings.commit_interval_s,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        producer_linger=settings.producer_linger_s,
         web_enabled=settings.web_enabled,
         web_port=settings.web_port,
         datadir=str(settings.state_dir / group),

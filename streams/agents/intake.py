@@ -14,6 +14,7 @@ from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
 from streams.logic.enrich import AccountMatcher, Enricher
 from streams.logic.pipeline import decide
 from streams.logic.policy import load_policy
+from streams.runtime import metrics
 from streams.runtime.account_index import load_index
 from streams.runtime.settings import Settings
 
@@ -81,14 +82,25 @@ def register(app: faust.App, settings: Settings) -> Any:
             if isinstance(outcome, DeadLetter):
                 log.warning("dead letter %s at %s/%s/%s: %s", outcome.error.value, msg.topic,
                             msg.partition, msg.offset, outcome.detail)
+                metrics.record_outcome("dead_letter", outcome.error.value)
                 await dlq.send(value=outcome.model_dump_json().encode())
             elif recent.seen(outcome.event_id):
                 log.info("event %s seen before: idempotent no-op", outcome.event_id)
+                metrics.record_outcome("no_op", "seen_before")
             elif isinstance(outcome, NurtureEvent):
+                log.debug("nurture %s (%s): %s", outcome.event_id, outcome.disposition.value,
+                          outcome.contact.email)
+                metrics.record_outcome("nurture", outcome.disposition.value)
                 await nurture.send(key=outcome.lead_id.encode(),
                                    value=outcome.model_dump_json().encode())
             elif isinstance(outcome, HandoffEvent):
+                log.debug("handoff %s to %s: %s, %s", outcome.event_id, outcome.queue,
+                          outcome.contact.email, outcome.contact.phone)
+                metrics.record_outcome("handoff", outcome.queue)
+                # The submitted record's timestamp rides along so the sink can time speed-to-lead.
+                stamp = str(int(msg.timestamp * 1000)).encode()
                 await routing.send(key=outcome.queue.encode(),
-                                   value=outcome.model_dump_json().encode())
+                                   value=outcome.model_dump_json().encode(),
+                                   headers={metrics.SUBMITTED_HEADER: stamp})
 
     return intake

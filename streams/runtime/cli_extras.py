@@ -7,7 +7,9 @@ import importlib
 import click
 
 # Each module exposes ``commands``: a list of click commands or groups to add.
-MODULES: tuple[str, ...] = ("streams.runtime.cli_sales", "streams.runtime.cli_intel")
+MODULES: tuple[str, ...] = (
+    "streams.runtime.cli_sales", "streams.runtime.cli_intel", "streams.runtime.cli_ops",
+)
 
 
 def register(main: click.Group) -> None:

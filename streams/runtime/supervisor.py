@@ -43,13 +43,16 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 class Stack:
-    """Broker (optional), stream worker and sink worker, stopped together within 10 s."""
+    """Broker (optional), stream worker and sink worker, stopped together within 10 s.
+
+    With ``data_dir`` the embedded broker is durable (see ``streams.runtime.durable``).
+    """
 
     def __init__(
         self, settings: Settings, *, embedded_port: int | None = None, embedded: bool = True,
-        workers: int = 1, sinks: int = 1, log_dir: Path | None = None,
+        workers: int = 1, sinks: int = 1, log_dir: Path | None = None, data_dir: Path | None = None,
     ) -> None:
-        self.broker = EmbeddedBroker(embedded_port) if embedded else None
+        self.broker = EmbeddedBroker(embedded_port, data_dir=data_dir) if embedded else None
         self.settings = settings
         self.workers, self.sinks = workers, sinks
         self.log_dir = log_dir
@@ -66,8 +69,15 @@ class Stack:
         env = {**os.environ, **settings_env(self.settings)}
         for role, count in (("worker", self.workers), ("sink", self.sinks)):
             for index in range(count):
-                self.children.append(self._spawn(role, index, env))
+                self.children.append(self._spawn(role, index, {**env, **self._metrics_env(role, index)}))
         return self
+
+    def _metrics_env(self, role: str, index: int) -> dict[str, str]:
+        """Give each child its own metrics port: workers from the base port up, then the sinks."""
+        base = self.settings.metrics_port
+        if not base:
+            return {}
+        return {"HANDOFF_METRICS_PORT": str(base + index + (self.workers if role == "sink" else 0))}
 
     def _spawn(self, role: str, index: int, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
         log = None

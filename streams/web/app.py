@@ -11,7 +11,7 @@ from streams.runtime.settings import Settings
 # Each module adds its routes and startup/cleanup hooks to the aiohttp application.
 PARTS: tuple[str, ...] = (
     "streams.web.health", "streams.web.intake", "streams.web.site",
-    "streams.web.queue_api", "streams.web.pages",
+    "streams.web.queue_api", "streams.web.pages", "streams.web.ops",
 )
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
