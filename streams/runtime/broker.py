@@ -49,7 +49,7 @@ def wait_until_ready(host: str, port: int, timeout_s: float = 15.0) -> None:
             with socket.create_connection((host, port), timeout=0.5):
                 pass
             admin = KafkaAdminClient(
-                bootstrap_servers=f"{host}:{port}", request_timeout_ms=2000,
+                bootstrap_servers=f"{host}:{port}", request_timeout_ms=2000, bootstrap_timeout_ms=2000,
                 client_id="handoff-probe",
             )
             try:

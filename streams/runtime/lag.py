@@ -143,6 +143,7 @@ def collect_lag(
         bootstrap_servers=bootstrap,
         client_id=_CLIENT_ID,
         request_timeout_ms=_REQUEST_TIMEOUT_MS,
+        bootstrap_timeout_ms=int(timeout_s * 1000),
     )
     try:
         group_ids = sorted(set(groups)) if groups is not None else _list_group_ids(admin)

@@ -18,7 +18,7 @@ def ensure_topics(
     wanted = list(topics if topics is not None else settings.output_topics)
     admin = KafkaAdminClient(
         bootstrap_servers=settings.kafka_servers, client_id="handoff-admin",
-        request_timeout_ms=10_000,
+        request_timeout_ms=10_000, bootstrap_timeout_ms=10_000,
     )
     try:
         existing = set(admin.list_topics())

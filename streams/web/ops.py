@@ -30,7 +30,7 @@ def _sample_lag(settings: Settings, windows: object) -> None:
     if not isinstance(windows, LagWindows):
         raise TypeError("expected LagWindows")
     groups = [settings.worker_group, settings.sink_group]
-    windows.add(collect_lag(settings.kafka_bootstrap_servers, groups=groups), time.time())
+    windows.add(collect_lag(settings.kafka_bootstrap_servers, groups=groups, timeout_s=5.0), time.time())
     publish_lag(windows.report())
 
 
@@ -41,7 +41,7 @@ def _check_ready(settings: Settings) -> tuple[bool, str]:
 
     try:
         admin = KafkaAdminClient(bootstrap_servers=settings.kafka_servers, request_timeout_ms=3000,
-                                 client_id="handoff-ready")
+                                 bootstrap_timeout_ms=3000, client_id="handoff-ready")
         try:
             admin.list_topics()
         finally:
