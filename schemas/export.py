@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -24,7 +24,8 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     """Return each event's JSON Schema, keyed by file stem."""
     out: dict[str, dict[str, Any]] = {}
     for name, model in EXPORTED.items():
-        mode = "validation" if model is LeadSubmitted else "serialization"
+        mode: Literal["validation", "serialization"] = (
+            "validation" if model is LeadSubmitted else "serialization")
         schema = model.model_json_schema(mode=mode)
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"urn:handoff:schema:{name}"

@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from kafka import KafkaProducer  # type: ignore[import-untyped]
-from kafka.errors import KafkaError  # type: ignore[import-untyped]
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
 from pydantic import BaseModel, ValidationError
 
 from schemas import Activity, Consent, LeadSubmitted, Utm

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import text
@@ -18,7 +18,7 @@ target_metadata = Base.metadata
 _PG_LOCK = 0x48414E44
 
 
-def _render_item(kind: str, obj: Any, _autogen: Any) -> str | bool:
+def _render_item(kind: str, obj: Any, _autogen: Any) -> str | Literal[False]:
     """Write our column types as their plain SQLAlchemy types, so revisions never import models."""
     if kind == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl!r}"

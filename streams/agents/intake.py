@@ -11,6 +11,7 @@ from typing import Any
 import faust
 
 from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
+from streams.agents.topics import raw_topic
 from streams.logic.enrich import AccountMatcher, Enricher
 from streams.logic.pipeline import decide
 from streams.logic.policy import load_policy
@@ -51,11 +52,10 @@ def plugin_enrichers(settings: Settings) -> list[Enricher]:
 def register(app: faust.App, settings: Settings) -> Any:
     """Attach the intake agent, and the accounts refresh, to the app."""
     policy = load_policy(settings.rules_file)
-    raw = {"key_type": bytes, "value_type": bytes, "value_serializer": "raw", "key_serializer": "raw"}
-    submitted = app.topic(settings.topic_submitted, **raw)
-    routing = app.topic(settings.topic_routing, **raw)
-    nurture = app.topic(settings.topic_nurture, **raw)
-    dlq = app.topic(settings.topic_dlq, **raw)
+    submitted = raw_topic(app, settings.topic_submitted)
+    routing = raw_topic(app, settings.topic_routing)
+    nurture = raw_topic(app, settings.topic_nurture)
+    dlq = raw_topic(app, settings.topic_dlq)
     recent = RecentIds()
     matcher = AccountMatcher(load_index(settings.database_url, fuzzy_min=settings.account_match_min))
     enrichers: list[Enricher] = [matcher, *plugin_enrichers(settings)]

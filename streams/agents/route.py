@@ -15,6 +15,7 @@ from typing import Any
 import faust
 
 from schemas import HandoffEvent
+from streams.agents.topics import raw_topic
 from streams.logic.assign import Ledger
 from streams.logic.pipeline import account_key, assign_owner
 from streams.logic.policy import load_policy
@@ -34,9 +35,8 @@ def _passed_on(headers: Any) -> dict[str, bytes]:
 def register(app: faust.App, settings: Settings) -> Any:
     """Attach the routing agent and its assignment ledger to the app."""
     policy = load_policy(settings.rules_file)
-    raw = {"key_type": bytes, "value_type": bytes, "value_serializer": "raw", "key_serializer": "raw"}
-    routing = app.topic(settings.topic_routing, **raw)
-    handoff = app.topic(settings.topic_handoff, **raw)
+    routing = raw_topic(app, settings.topic_routing)
+    handoff = raw_topic(app, settings.topic_handoff)
     ledger = app.Table("assignments", default=dict, partitions=settings.partitions)
     # Account -> rep for sticky queues: one small entry per account rather than one big
     # ledger value; written while handling the queue's own partition, so it lives with it.

@@ -13,11 +13,12 @@ import logging
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeAlias
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 
 from schemas import HandoffEvent
 from sinks.migrate import SchemaOutOfDate, require_current
@@ -29,7 +30,7 @@ from streams.runtime import metrics
 from streams.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
-Record = ConsumerRecord[bytes, bytes]
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
 def _handoff_of(record: Record) -> HandoffEvent:

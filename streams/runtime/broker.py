@@ -40,7 +40,7 @@ def broker_binary() -> Path:
 
 def wait_until_ready(host: str, port: int, timeout_s: float = 15.0) -> None:
     """Block until the broker answers a metadata request."""
-    from kafka import KafkaAdminClient  # type: ignore[import-untyped]
+    from kafka import KafkaAdminClient
 
     deadline = time.monotonic() + timeout_s
     last: Exception | None = None

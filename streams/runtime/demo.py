@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
-from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy.orm import Session
 
 from sinks.queue import count_by_queue, recorded_event_ids
@@ -58,10 +58,10 @@ def _consume_outcomes(settings: Settings, acc: Accounting, deadline: float, stac
                             acc.dead[doc["error"]] += 1
                             acc.accounted.add(pos)
                         continue
-                    pos = by_event.get(doc["event_id"])
-                    if pos is None or pos in acc.accounted:
+                    found = by_event.get(doc["event_id"])
+                    if found is None or found in acc.accounted:
                         continue
-                    acc.accounted.add(pos)
+                    acc.accounted.add(found)
                     if tp.topic == settings.topic_handoff:
                         acc.handoffs.add(doc["event_id"])
                     elif doc["event_id"] not in nurture_seen:

@@ -57,6 +57,7 @@ class Stack:
         self.workers, self.sinks = workers, sinks
         self.log_dir = log_dir
         self.children: list[subprocess.Popen[bytes]] = []
+        self._roles: dict[int, str] = {}
 
     def start(self) -> Stack:
         """Start everything and return once the topics exist and the workers are launched."""
@@ -69,7 +70,9 @@ class Stack:
         env = {**os.environ, **settings_env(self.settings)}
         for role, count in (("worker", self.workers), ("sink", self.sinks)):
             for index in range(count):
-                self.children.append(self._spawn(role, index, {**env, **self._metrics_env(role, index)}))
+                child = self._spawn(role, index, {**env, **self._metrics_env(role, index)})
+                self._roles[child.pid] = f"{role}-{index}"
+                self.children.append(child)
         return self
 
     def _metrics_env(self, role: str, index: int) -> dict[str, str]:
@@ -96,7 +99,7 @@ class Stack:
 
     def failed(self) -> list[str]:
         """Describe children that exited on their own."""
-        return [f"{' '.join(p.args[-1:])} exited with {p.returncode}"  # type: ignore[index]
+        return [f"{self._roles.get(p.pid, 'child')} exited with {p.returncode}"
                 for p in self.children if p.poll() is not None]
 
     def stop(self, timeout_s: float = 7.0) -> None:
