@@ -1,0 +1,81 @@
+"""The pipeline benchmark's warm-up wait, on a store reused from an earlier run."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from schemas import HandoffEvent, SourcePosition
+from sinks.models import HandoffRecord, QueueItem
+from sinks.queue import record_handoffs
+from sinks.store import create_schema, make_engine
+from streams.logic.pipeline import assign_owner, decide
+from streams.logic.policy import load_policy
+
+pytestmark = pytest.mark.integration
+POLICY = load_policy()
+NOW = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+
+
+def _bench() -> ModuleType:
+    """Load bench/pipeline.py (a script, not a package)."""
+    path = Path(__file__).resolve().parents[2] / "bench" / "pipeline.py"
+    spec = importlib.util.spec_from_file_location("bench_pipeline", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def handoff(event_id: str) -> HandoffEvent:
+    raw = json.dumps({"event_id": event_id, "submitted_at": "2026-11-27T10:00:00+09:00",
+                      "form_id": "demo-request", "email": f"{event_id}@acme.co.jp"}).encode()
+    out = decide(raw, SourcePosition(topic="t", partition=0, offset=0), POLICY, NOW)
+    assert isinstance(out, HandoffEvent)
+    return assign_owner(out, POLICY, 0)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    create_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+def write(engine: Engine, events: list[HandoffEvent]) -> None:
+    with Session(engine) as session, session.begin():
+        record_handoffs(session=session, events=events, now=NOW)
+
+
+def test_warm_up_is_not_satisfied_by_an_earlier_runs_rows(engine: Engine, database_url: str) -> None:
+    bench = _bench()
+    write(engine, [handoff(f"earlier-{i}") for i in range(5)])
+    warm = {"warm-1", "warm-2"}
+    # Five rows of an earlier run outnumber the warm-up: a row count would pass already.
+    with pytest.raises(TimeoutError, match="0 of 2 warm-up"):
+        bench.wait_for_events(database_url, warm, timeout_s=0.2)
+    write(engine, [handoff("warm-1")])
+    with pytest.raises(TimeoutError, match="1 of 2 warm-up"):
+        bench.wait_for_events(database_url, warm, timeout_s=0.2)
+    write(engine, [handoff("warm-2")])
+    bench.wait_for_events(database_url, warm, timeout_s=5)
+
+
+def test_clear_store_leaves_only_what_comes_next(engine: Engine, database_url: str) -> None:
+    bench = _bench()
+    write(engine, [handoff(f"earlier-{i}") for i in range(3)])
+    bench.clear_store(database_url)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(HandoffRecord)) == 0
+        assert session.scalar(select(func.count()).select_from(QueueItem)) == 0
+    write(engine, [handoff("next-1")])
+    bench.wait_for_store(database_url, {"next-1"}, timeout_s=5)
