@@ -33,6 +33,7 @@ from schemas import Erasure, Feedback
 from sinks.erase import erase_person
 from sinks.queue import apply_feedback
 from sinks.store import make_engine
+from streams.agents.rewind import rewind_to_committed
 from streams.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -82,14 +83,6 @@ class FeedbackWorker:
         self.totals: Counter[str] = Counter()
         self.stopping = asyncio.Event()
 
-    async def _rewind(self) -> None:
-        for tp in self.consumer.assignment():
-            committed = await self.consumer.committed(tp)
-            if committed is None:
-                await self.consumer.seek_to_beginning(tp)
-            else:
-                self.consumer.seek(tp, committed)
-
     async def _handle(self, batch: dict[TopicPartition, list[Record]]) -> bool:
         records = [r for part in batch.values() for r in part]
         try:
@@ -97,7 +90,7 @@ class FeedbackWorker:
                 self._db, apply_batch, self.engine, records, self.settings.topic_erasure)
         except Exception as exc:  # noqa: BLE001 - any database failure is retried from Kafka
             log.warning("feedback write failed (%s: %s); rewinding", type(exc).__name__, str(exc)[:200])
-            await self._rewind()
+            await rewind_to_committed(self.consumer)
             return False
         self.totals.update(outcomes)
         offsets = {tp: OffsetAndMetadata(rs[-1].offset + 1, "") for tp, rs in batch.items()}

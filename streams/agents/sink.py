@@ -25,6 +25,7 @@ from sinks.migrate import SchemaOutOfDate, require_current
 from sinks.queue import RecordResult
 from sinks.store import create_schema, make_engine
 from sinks.writer import SalesQueueSink
+from streams.agents.rewind import rewind_to_committed
 from streams.agents.sink_poison import POISON_STRIKES, is_transient, sink_dead_letter, write_one_by_one
 from streams.runtime import metrics
 from streams.runtime.settings import Settings
@@ -87,7 +88,7 @@ class SinkWorker:
                 return await self._set_poison_aside(items, offsets, before)
             log.warning("sink write failed (%s: %s); rewinding to committed offsets",
                         type(exc).__name__, str(exc)[:200])
-            await self._rewind()
+            await rewind_to_committed(self.consumer)
             return False
         finally:
             self._next.clear()
@@ -112,7 +113,7 @@ class SinkWorker:
                 self._db, write_one_by_one, self.writer, items)
         except Exception as exc:  # noqa: BLE001 - the store went away meanwhile: retry later
             log.warning("sink write failed (%s); rewinding to committed offsets", type(exc).__name__)
-            await self._rewind()
+            await rewind_to_committed(self.consumer)
             return False
         try:
             await self._dead_letter(refused)
@@ -120,7 +121,7 @@ class SinkWorker:
             # Nothing is committed: the batch comes again, and what was written is a no-op then.
             log.warning("sink could not dead-letter refused handoffs (%s); rewinding", exc)
             self._strikes = POISON_STRIKES
-            await self._rewind()
+            await rewind_to_committed(self.consumer)
             return False
         self.healthy = True
         try:
@@ -162,14 +163,6 @@ class SinkWorker:
             submitted = metrics.submitted_ms(record.headers)
             if submitted is not None:
                 metrics.SUBMIT_TO_QUEUED.observe(max(0.0, now_ms - submitted) / 1000)
-
-    async def _rewind(self) -> None:
-        for tp in self.consumer.assignment():
-            committed = await self.consumer.committed(tp)
-            if committed is None:
-                await self.consumer.seek_to_beginning(tp)
-            else:
-                self.consumer.seek(tp, committed)
 
     async def run(self) -> None:
         """Consume, write and commit until asked to stop."""
