@@ -185,8 +185,11 @@ def serve(host: str, port: int) -> None:
     """Run the HTTP service (lead intake, sales queue API and pages) until SIGINT/SIGTERM."""
     from streams.web.app import run_web
 
-    click.echo(f"serving on http://{host}:{port}")
-    run_web(_settings(), host=host, port=port)
+    def ready(url: str) -> None:
+        click.echo(f"serving on {url}")
+        sys.stdout.flush()
+
+    run_web(_settings(), host=host, port=port, on_ready=ready)
 
 
 @main.group()

@@ -94,5 +94,9 @@ def logging_config(level: str, fmt: str) -> dict[str, Any]:
                                  "stream": "ext://sys.stderr"}},
         "root": {"level": level.upper(), "handlers": ["default"]},
         # These dump whole message values at debug level (bytes reprs the masking cannot read).
-        "loggers": {name: {"level": "INFO"} for name in _PAYLOAD_LOGGERS},
+        "loggers": {
+            **{name: {"level": "INFO"} for name in _PAYLOAD_LOGGERS},
+            # kafka-python narrates every short-lived admin client (lag samples, probes) at INFO.
+            "kafka": {"level": "WARNING" if level.upper() != "DEBUG" else "DEBUG"},
+        },
     }

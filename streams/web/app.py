@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import logging.config
+from collections.abc import Callable
 
 from aiohttp import web
 
+from streams.runtime.logging import install_masking, logging_config
 from streams.runtime.settings import Settings
 
 # Each module adds its routes and startup/cleanup hooks to the aiohttp application.
@@ -26,6 +29,12 @@ def build_web_app(settings: Settings, parts: tuple[str, ...] = PARTS) -> web.App
     return app
 
 
-def run_web(settings: Settings, *, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM."""
-    web.run_app(build_web_app(settings), host=host, port=port, print=None, handle_signals=True)
+def run_web(
+    settings: Settings, *, host: str, port: int, on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM, logging like the workers (JSON, PII masked)."""
+    install_masking()
+    logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
+    app = build_web_app(settings)
+    web.run_app(app, host=host, port=port, handle_signals=True,
+                print=(lambda _banner: on_ready(f"http://{host}:{port}")) if on_ready else None)
