@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import Engine
 
 from streams.runtime.broker import EmbeddedBroker
 from streams.runtime.settings import Settings, load_settings
@@ -119,3 +120,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[s
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a fresh database brought to the newest schema by the migrations."""
+    from tests.sales_factory import migrated
+
+    eng = migrated(database_url)
+    yield eng
+    eng.dispose()

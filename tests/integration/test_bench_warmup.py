@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 from schemas import HandoffEvent, SourcePosition
 from sinks.models import HandoffRecord, QueueItem
 from sinks.queue import record_handoffs
-from sinks.store import create_schema, make_engine
 from streams.logic.pipeline import assign_owner, decide
 from streams.logic.policy import load_policy
 
@@ -42,13 +40,6 @@ def handoff(event_id: str) -> HandoffEvent:
     assert isinstance(out, HandoffEvent)
     return assign_owner(out, POLICY, 0)
 
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    eng = make_engine(database_url)
-    create_schema(eng)
-    yield eng
-    eng.dispose()
 
 
 def write(engine: Engine, events: list[HandoffEvent]) -> None:

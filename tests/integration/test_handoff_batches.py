@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -14,16 +13,10 @@ from schemas import Stage
 from sinks.handoffs import ConcurrentWrite, RecordResult
 from sinks.models import HandoffRecord, QueueItem
 from sinks.queue import record_handoffs
-from tests.sales_factory import T0, handoff, migrated
+from tests.sales_factory import T0, handoff
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = migrated(database_url)
-    yield engine
-    engine.dispose()
 
 
 def test_two_writers_with_the_same_batch_store_it_once(engine: Engine) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,16 +13,10 @@ from schemas import FeedbackAction as A
 from sinks.models import FeedbackRecord
 from sinks.queue import act, apply_feedback, claim_next, list_items, record_handoffs
 from sinks.transitions import DEFAULT_REJECT_REASONS, BadReason, InvalidTransition, NotFound, NotYours
-from tests.sales_factory import T0, handoff, migrated
+from tests.sales_factory import T0, handoff
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = migrated(database_url)
-    yield engine
-    engine.dispose()
 
 
 def _load(engine: Engine, *events: object) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +13,6 @@ from sqlalchemy.orm import Session
 from schemas import HandoffEvent, SourcePosition
 from sinks.models import HandoffRecord, QueueItem
 from sinks.queue import record_handoffs
-from sinks.store import create_schema, make_engine
 from sinks.writer import SalesQueueSink
 from streams.logic.pipeline import assign_owner, decide
 from streams.logic.policy import load_policy
@@ -32,13 +30,6 @@ def handoff(event_id: str, email: str = "taro@acme.co.jp", form_id: str = "demo-
     assert isinstance(out, HandoffEvent)
     return assign_owner(out, POLICY, 0)
 
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    eng = make_engine(database_url)
-    create_schema(eng)
-    yield eng
-    eng.dispose()
 
 
 def write(engine: Engine, events: list[HandoffEvent]) -> tuple[int, int, int]:

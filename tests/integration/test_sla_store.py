@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from sinks.models import QueueItem, SlaBreachRecord
 from sinks.queue import act, record_handoffs
 from streams.agents.sla import SlaChecker
 from streams.logic.sla import SlaPolicy
-from tests.sales_factory import T0, handoff, migrated
+from tests.sales_factory import T0, handoff
 
 pytestmark = pytest.mark.integration
 
@@ -25,12 +24,6 @@ POLICY = SlaPolicy.model_validate({
     "queues": {"enterprise": {"action": "escalate", "to_queue": "inside-sales", "extend_hours": 2}},
 })
 
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = migrated(database_url)
-    yield engine
-    engine.dispose()
 
 
 def _row(engine: Engine, hid: str) -> QueueItem:
