@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> Engine:
@@ -35,3 +44,17 @@ def create_schema(engine: Engine) -> None:
     from sinks.migrate import upgrade
 
     upgrade(engine)
+
+
+def read_or(database_url: str, read: Callable[[Session], T], *, fallback: T, what: str,
+            meanwhile: str) -> T:
+    """Run one read on a short-lived engine; an unreachable store gives ``fallback``, logged."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return read(session)
+    except SQLAlchemyError as exc:
+        log.warning("%s not loaded (%s); %s", what, type(exc).__name__, meanwhile)
+        return fallback
+    finally:
+        engine.dispose()

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-
-from sinks.store import make_engine
+from sinks.store import read_or
 from sinks.workload import open_by_owner
-
-log = logging.getLogger(__name__)
 
 
 def load_open_counts(database_url: str) -> dict[tuple[str, str], int] | None:
     """Read open leads per (queue, owner); None when the store cannot be read."""
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            return open_by_owner(session=session)
-    except SQLAlchemyError as exc:
-        log.warning("open leads per rep not loaded (%s); capacity counts assignments only",
-                    type(exc).__name__)
-        return None
-    finally:
-        engine.dispose()
+    return read_or(database_url, lambda session: open_by_owner(session=session), fallback=None,
+                   what="open leads per rep", meanwhile="capacity counts assignments only")
 
 
 class Workload:
