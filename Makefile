@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 LEADS ?= 200
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck install clean
+.PHONY: demo test check lint format typecheck install clean
 
 $(BIN)/handoff: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,20 @@ demo: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+CODE := streams schemas sinks tests bench
+
+# What CI runs before the tests: lint, format and strict types over all the code.
+check: lint typecheck
+	$(BIN)/ruff format --check $(CODE)
+
 lint: install
-	$(BIN)/ruff check streams schemas sinks tests
+	$(BIN)/ruff check $(CODE)
+
+format: install
+	$(BIN)/ruff format $(CODE)
 
 typecheck: install
-	$(BIN)/mypy streams schemas sinks
+	$(BIN)/mypy $(CODE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache handoff-demo.db* .handoff

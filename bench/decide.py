@@ -7,6 +7,7 @@ few runs, each started with empty memo caches.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from faker import Faker
 
 from schemas import DeadLetter, HandoffEvent, SourcePosition
+from streams.demo.samples import sample_messages
 from streams.logic.accounts import KnownAccount, build_index
 from streams.logic.assign import Ledger
 from streams.logic.decode import decode_lead
@@ -22,10 +24,9 @@ from streams.logic.enrich import AccountMatcher
 from streams.logic.lead import normalise_lead
 from streams.logic.normalise import InvalidEmail
 from streams.logic.pipeline import assign_owner, decide
-from streams.logic.policy import load_policy
+from streams.logic.policy_file import load_policy
 from streams.logic.qualify import qualify
 from streams.logic.simulate import prepare_all, run
-from streams.runtime.samples import sample_messages
 
 
 def _cold() -> None:
@@ -57,10 +58,8 @@ def main(n: int) -> None:
     decoded = [d for d in map(decode_lead, messages) if not hasattr(d, "error")]
     leads = []
     for d in decoded:
-        try:
+        with contextlib.suppress(InvalidEmail):
             leads.append(normalise_lead(d))  # type: ignore[arg-type,unused-ignore]
-        except InvalidEmail:
-            pass
     # Realistic names (the same generator as the leads), so fuzzy matching does real work.
     Faker.seed(3)
     fakers = (Faker("ja_JP"), Faker("en_US"))

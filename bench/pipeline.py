@@ -39,12 +39,12 @@ from sinks.models import HandoffRecord  # noqa: E402
 from sinks.queue import recorded_event_ids  # noqa: E402
 from sinks.store import create_schema, make_engine  # noqa: E402
 from streams.client import key_of  # noqa: E402
+from streams.core.settings import Settings, load_settings  # noqa: E402
+from streams.demo.samples import sample_messages  # noqa: E402
+from streams.embedded.broker import EmbeddedBroker  # noqa: E402
+from streams.kafka.topics import ensure_topics  # noqa: E402
 from streams.logic.pipeline import decide  # noqa: E402
-from streams.logic.policy import load_policy  # noqa: E402
-from streams.runtime.broker import EmbeddedBroker  # noqa: E402
-from streams.runtime.samples import sample_messages  # noqa: E402
-from streams.runtime.settings import Settings, load_settings  # noqa: E402
-from streams.runtime.topics import ensure_topics  # noqa: E402
+from streams.logic.policy_file import load_policy  # noqa: E402
 from tests.reliability.harness import Workers  # noqa: E402
 
 
@@ -189,11 +189,11 @@ def pipeline_run(bootstrap: str, database_url: str, messages: list[bytes], wante
         workers.start("sink-0")
         warm = sample_messages(20, seed=99)
         warm_wanted = expected_handoffs(warm)
-        asyncio.run(produce(bootstrap, settings.topic_submitted, warm))
+        asyncio.run(produce(bootstrap, settings.topics.submitted, warm))
         wait_for_events(database_url, warm_wanted, timeout_s=60)
         clear_store(database_url)  # leave only the measured run in the ledger
         start = time.monotonic()
-        sent = asyncio.run(produce(bootstrap, settings.topic_submitted, messages, rate))
+        sent = asyncio.run(produce(bootstrap, settings.topics.submitted, messages, rate))
         done = wait_for_store(database_url, wanted)
         return len(messages) / (done - start), latencies(database_url, sent)
     finally:
@@ -212,7 +212,7 @@ async def passthrough(bootstrap: str, messages: list[bytes]) -> float:
     await consumer.start()
     await producer.start()
     try:
-        tps = [TopicPartition(source, p) for p in range(settings.partitions)]
+        tps = [TopicPartition(source, p) for p in range(settings.kafka.partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         start, seen, futures = time.monotonic(), 0, []

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kafka import KafkaProducer  # type: ignore[import-untyped]
+from kafka import KafkaProducer
 from sqlalchemy import create_engine, text
 
 
@@ -50,7 +50,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     db = f"sqlite:///{tmp}/bench.db"
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "streams.runtime.cli", "up", "--db", db],
+    proc = subprocess.Popen([sys.executable, "-m", "streams.cli", "up", "--db", db],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp)
     try:
         assert proc.stdout is not None

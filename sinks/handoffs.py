@@ -17,6 +17,7 @@ from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from schemas import HandoffEvent, Stage
+from schemas.errors import StoreError
 from sinks.feedback import insert_or_ignore
 from sinks.models import OPEN_STATUSES, HandoffRecord, QueueItem
 from sinks.transitions import as_utc
@@ -34,7 +35,7 @@ class RecordResult:
     duplicates: int = 0
 
 
-class ConcurrentWrite(RuntimeError):
+class ConcurrentWrite(StoreError):
     """Another writer recorded some of these handoffs meanwhile; retry the batch."""
 
 

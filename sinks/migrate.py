@@ -8,12 +8,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
+from schemas.errors import StoreError
+
 # The revision that created the tables of the first release, before migrations existed.
 _FIRST = "0001"
 
 
-class SchemaOutOfDate(RuntimeError):
-    """The database is not at the schema this code needs."""
+class SchemaOutOfDate(StoreError):
+    """The database is not at the schema this code needs (`handoff db upgrade` fixes it)."""
+
+    exit_code = 1
 
 
 def _config(connection: Connection | None = None) -> Config:

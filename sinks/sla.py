@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session
 
+from schemas.errors import StoreError
 from sinks.feedback import insert_or_ignore
 from sinks.models import OPEN_STATUSES, QueueItem, SlaBreachRecord
 from sinks.transitions import as_utc
@@ -59,5 +60,5 @@ def apply_breach(
     return session.get(SlaBreachRecord, breach_id)
 
 
-class StaleBreach(RuntimeError):
+class StaleBreach(StoreError):
     """The handoff changed after the check saw it; roll back and look again."""

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from schemas import FeedbackAction
+from schemas.errors import DeskError
 
 
-class QueueError(ValueError):
+class QueueError(DeskError):
     """A queue operation was refused; the message says why and what is allowed."""
 
 

@@ -11,8 +11,20 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Engine
 
-from streams.runtime.broker import EmbeddedBroker
-from streams.runtime.settings import Settings, load_settings
+from streams.core.settings import Settings, load_settings
+from streams.embedded.broker import EmbeddedBroker
+
+# Every test is marked by the folder it lives in, so `-m unit` selects every unit test.
+LAYERS = ("unit", "integration", "e2e", "reliability")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the layer named by its folder."""
+    for item in items:
+        layer = next((part for part in item.path.parts if part in LAYERS), None)
+        if layer is not None and item.get_closest_marker(layer) is None:
+            item.add_marker(getattr(pytest.mark, layer))
+
 
 PG_URL = os.environ.get("HANDOFF_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -31,7 +43,7 @@ def _docker_engine_answers() -> bool:
     if not os.environ.get("DOCKER_HOST") and not os.path.exists("/var/run/docker.sock"):
         return False
     try:
-        import docker  # type: ignore[import-untyped]
+        import docker
 
         client = docker.from_env(timeout=2)
         try:
@@ -48,7 +60,7 @@ def kafka() -> Iterator[Kafka]:
     if os.environ.get("HANDOFF_TEST_KAFKA") == "testcontainers" or (
         os.environ.get("HANDOFF_TEST_KAFKA") != "embedded" and _docker_engine_answers()
     ):
-        from testcontainers.kafka import KafkaContainer  # type: ignore[import-untyped]
+        from testcontainers.kafka import KafkaContainer
 
         with KafkaContainer().with_kraft() as container:
             yield Kafka(container.get_bootstrap_server(), "testcontainers")

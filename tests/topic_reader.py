@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+from kafka import KafkaConsumer, TopicPartition
 
-from streams.runtime.lag import end_offsets
+from streams.kafka.offsets import end_offsets
 
 
 def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:

@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.types import TypeDecorator
 
+from schemas.errors import StoreError
 from sinks import accounts as _accounts  # noqa: F401 - registers the accounts table
 from sinks.models import Base
 
@@ -38,5 +39,5 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    raise SystemExit("offline (SQL script) migrations are not supported; run `handoff db upgrade`")
+    raise StoreError("offline (SQL script) migrations are not supported; run `handoff db upgrade`")
 run_migrations_online()

@@ -12,12 +12,12 @@ import faust
 
 from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
 from streams.agents.topics import raw_topic
+from streams.core import metrics
+from streams.core.settings import Settings
+from streams.desk.account_index import load_index
 from streams.logic.enrich import AccountMatcher, Enricher
 from streams.logic.pipeline import decide
-from streams.logic.policy import load_policy
-from streams.runtime import metrics
-from streams.runtime.account_index import load_index
-from streams.runtime.settings import Settings
+from streams.logic.policy_file import load_policy
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class RecentIds:
 def plugin_enrichers(settings: Settings) -> list[Enricher]:
     """Build the extra enrichers named in settings ("module:factory", comma-separated)."""
     out: list[Enricher] = []
-    for spec in filter(None, (s.strip() for s in settings.enrichers.split(","))):
+    for spec in filter(None, (s.strip() for s in settings.policy.enrichers.split(","))):
         module, _, factory = spec.partition(":")
         out.append(getattr(importlib.import_module(module), factory or "create")(settings))
     return out
@@ -51,24 +51,24 @@ def plugin_enrichers(settings: Settings) -> list[Enricher]:
 
 def register(app: faust.App, settings: Settings) -> Any:
     """Attach the intake agent, and the accounts refresh, to the app."""
-    policy = load_policy(settings.rules_file)
-    submitted = raw_topic(app, settings.topic_submitted)
-    routing = raw_topic(app, settings.topic_routing)
-    nurture = raw_topic(app, settings.topic_nurture)
-    dlq = raw_topic(app, settings.topic_dlq)
+    policy = load_policy(settings.policy.rules_file)
+    submitted = raw_topic(app, settings.topics.submitted)
+    routing = raw_topic(app, settings.topics.routing)
+    nurture = raw_topic(app, settings.topics.nurture)
+    dlq = raw_topic(app, settings.topics.dlq)
     recent = RecentIds()
-    matcher = AccountMatcher(load_index(settings.database_url, fuzzy_min=settings.account_match_min))
+    matcher = AccountMatcher(load_index(settings.database.url, fuzzy_min=settings.policy.account_match_min))
     enrichers: list[Enricher] = [matcher, *plugin_enrichers(settings)]
     # Enrichers that may wait on the network run the decision off the event loop, so a
     # slow one never stalls heartbeats or other partitions (one lead at a time, in order).
     off_loop = any(e.timeout_s is not None for e in enrichers)
     log.info("intake: policy %s, %d accounts", policy.version, len(matcher.index))
 
-    @app.timer(interval=settings.accounts_refresh_s)  # type: ignore[untyped-decorator,unused-ignore]
+    @app.timer(interval=settings.policy.accounts_refresh_s)  # type: ignore[untyped-decorator,unused-ignore]
     async def refresh_accounts() -> None:
         # The index is swapped whole, so a lead sees either the old or the new one.
         matcher.index = await asyncio.to_thread(
-            load_index, settings.database_url, fuzzy_min=settings.account_match_min)
+            load_index, settings.database.url, fuzzy_min=settings.policy.account_match_min)
 
     @app.agent(submitted, name="handoff.intake")
     async def intake(stream: faust.StreamT[bytes]) -> None:

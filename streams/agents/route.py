@@ -16,12 +16,12 @@ import faust
 
 from schemas import HandoffEvent
 from streams.agents.topics import raw_topic
+from streams.core import metrics
+from streams.core.settings import Settings
+from streams.desk.workload import Workload, load_open_counts
 from streams.logic.assign import Ledger
 from streams.logic.pipeline import account_key, assign_owner
-from streams.logic.policy import load_policy
-from streams.runtime import metrics
-from streams.runtime.settings import Settings
-from streams.runtime.workload import Workload, load_open_counts
+from streams.logic.policy_file import load_policy
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +34,19 @@ def _passed_on(headers: Any) -> dict[str, bytes]:
 
 def register(app: faust.App, settings: Settings) -> Any:
     """Attach the routing agent and its assignment ledger to the app."""
-    policy = load_policy(settings.rules_file)
-    routing = raw_topic(app, settings.topic_routing)
-    handoff = raw_topic(app, settings.topic_handoff)
-    ledger = app.Table("assignments", default=dict, partitions=settings.partitions)
+    policy = load_policy(settings.policy.rules_file)
+    routing = raw_topic(app, settings.topics.routing)
+    handoff = raw_topic(app, settings.topics.handoff)
+    ledger = app.Table("assignments", default=dict, partitions=settings.kafka.partitions)
     # Account -> rep for sticky queues: one small entry per account rather than one big
     # ledger value; written while handling the queue's own partition, so it lives with it.
-    sticky = app.Table("sticky-accounts", default=str, partitions=settings.partitions)
+    sticky = app.Table("sticky-accounts", default=str, partitions=settings.kafka.partitions)
     workload = Workload()
-    workload.refresh(load_open_counts(settings.database_url))
+    workload.refresh(load_open_counts(settings.database.url))
 
-    @app.timer(interval=settings.accounts_refresh_s)  # type: ignore[untyped-decorator,unused-ignore]
+    @app.timer(interval=settings.policy.accounts_refresh_s)  # type: ignore[untyped-decorator,unused-ignore]
     async def refresh_workload() -> None:
-        workload.refresh(await asyncio.to_thread(load_open_counts, settings.database_url))
+        workload.refresh(await asyncio.to_thread(load_open_counts, settings.database.url))
 
     def assign(event: HandoffEvent) -> HandoffEvent:
         state = Ledger.from_json(ledger[event.queue])

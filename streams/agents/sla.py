@@ -22,11 +22,11 @@ from sinks.models import QueueItem
 from sinks.sla import StaleBreach, apply_breach, overdue
 from sinks.store import make_engine
 from sinks.transitions import as_utc
-from streams.client import DeliveryError
-from streams.logic.policy import load_policy
+from streams.core.settings import Settings
+from streams.kafka.producer import DeliveryError
+from streams.kafka.publish import EventPublisher, relay_outbox
+from streams.logic.policy_file import load_policy
 from streams.logic.sla import Overdue, SlaPolicy, decide_breach, sla_policy
-from streams.runtime.publish import EventPublisher, relay_outbox
-from streams.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class SlaChecker:
 
 def checker_for(settings: Settings, engine: Engine) -> SlaChecker:
     """A checker using the configured policy's ``sla:`` section and queue rosters."""
-    policy = load_policy(settings.rules_file)
+    policy = load_policy(settings.policy.rules_file)
     return SlaChecker(engine, sla_policy(policy), {q: c.reps for q, c in policy.queues.items()})
 
 
@@ -78,18 +78,18 @@ def run_once(settings: Settings, checker: SlaChecker, publisher: EventPublisher)
         log.warning("SLA check failed this round: %s", str(exc).splitlines()[0][:200])
         return
     try:
-        relay_outbox(checker.engine, publisher, retry_after_s=settings.outbox_retry_after_s)
+        relay_outbox(checker.engine, publisher, retry_after_s=settings.desk.outbox_retry_after_s)
     except DeliveryError as exc:
         log.warning("outbox not relayed this round: %s", exc)
 
 
 def register(app: faust.App, settings: Settings) -> Any:
     """Attach the periodic SLA check to the app."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database.url)
     checker = checker_for(settings, engine)
     publisher = EventPublisher(settings)
 
-    @app.timer(settings.sla_check_interval_s, name="handoff.sla")  # type: ignore[untyped-decorator]
+    @app.timer(settings.sla.check_interval_s, name="handoff.sla")  # type: ignore[untyped-decorator]
     async def sla_check() -> None:
         await asyncio.get_running_loop().run_in_executor(None, run_once, settings, checker, publisher)
 

@@ -213,9 +213,6 @@ def _compile_field(name: str, m: Matcher) -> Predicate:
             return not tests or only_not_in
         if text:
             value = str(value).casefold()
-        for t in tests:
-            if not t(value):
-                return False
-        return True
+        return all(t(value) for t in tests)
 
     return test

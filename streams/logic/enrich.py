@@ -33,7 +33,7 @@ _pool: ThreadPoolExecutor | None = None
 
 
 def _executor() -> ThreadPoolExecutor:
-    global _pool
+    global _pool  # noqa: PLW0603 - one pool per process, made on first use
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="enrich")
     return _pool

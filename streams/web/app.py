@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import importlib
 import logging.config
 from collections.abc import Callable
+from types import ModuleType
 
 from aiohttp import web
 
-from streams.runtime.logging import install_masking, logging_config
-from streams.runtime.settings import Settings
+from streams.core.logging import install_masking, logging_config
+from streams.core.settings import Settings
+from streams.web import health, intake, ops, pages, queue_api, site
 
-# Each module adds its routes and startup/cleanup hooks to the aiohttp application.
-PARTS: tuple[str, ...] = (
-    "streams.web.health", "streams.web.intake", "streams.web.site",
-    "streams.web.queue_api", "streams.web.pages", "streams.web.ops",
-)
+# Each part adds its routes and startup/cleanup hooks to the aiohttp application.
+PARTS: tuple[ModuleType, ...] = (health, intake, site, queue_api, pages, ops)
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 
 
-def build_web_app(settings: Settings, parts: tuple[str, ...] = PARTS) -> web.Application:
+def build_web_app(settings: Settings, parts: tuple[ModuleType, ...] = PARTS) -> web.Application:
     """Build the aiohttp application with every configured part."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS_KEY] = settings
-    for name in parts:
-        importlib.import_module(name).setup(app, settings)
+    for part in parts:
+        part.setup(app, settings)
     return app
 
 
@@ -34,7 +32,7 @@ def run_web(
 ) -> None:
     """Serve until SIGINT/SIGTERM, logging like the workers (JSON, PII masked)."""
     install_masking()
-    logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
+    logging.config.dictConfig(logging_config(settings.log.level, settings.log.format))
     app = build_web_app(settings)
     web.run_app(app, host=host, port=port, handle_signals=True,
                 print=(lambda _banner: on_ready(f"http://{host}:{port}")) if on_ready else None)

@@ -13,12 +13,13 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from streams.client import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_of
+from schemas.errors import IntakeError
+from streams.logic.submission import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_of
 from streams.web.forms import FormAccess, origin_allowed
 
 
 @dataclass
-class Denied(Exception):
+class Denied(IntakeError):
     """The request may not post this form; ``status`` is 401 or 403."""
 
     status: int

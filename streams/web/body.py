@@ -9,7 +9,8 @@ import orjson
 from aiohttp import web
 
 from schemas import MAX_MESSAGE_BYTES
-from streams.client import nest_form_fields
+from schemas.errors import IntakeError
+from streams.logic.submission import nest_form_fields
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -18,7 +19,7 @@ ACCEPTED_TYPES = (JSON, FORM)
 MAX_FORM_FIELDS = 500
 
 
-class BadBody(Exception):
+class BadBody(IntakeError):
     """The body cannot be read as a lead; carries the HTTP status and an error code."""
 
     def __init__(self, status: int, code: str, detail: str) -> None:

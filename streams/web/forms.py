@@ -26,11 +26,13 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from schemas.errors import ConfigError
+
 WILDCARD = "*"
 SELF_ORIGIN = "self"
 
 
-class FormsFileError(SystemExit):
+class FormsFileError(ConfigError):
     """The forms file is unreadable or names a secret that is not set."""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from streams.runtime.settings import Settings
+from streams.core.settings import Settings
 
 
 async def _health(_request: web.Request) -> web.Response:

@@ -18,13 +18,13 @@ from typing import Any
 from aiohttp import HttpVersion11, web
 
 from schemas import LeadSubmitted
-from streams.client import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, InvalidLead, build_lead
-from streams.runtime.settings import Settings
+from streams.core.settings import Settings
+from streams.kafka.producer import AsyncProducer, DeliveryError
+from streams.logic.submission import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, InvalidLead, build_lead
 from streams.web.auth import Denied, authenticate
 from streams.web.body import BadBody, check_headers, parse_body, read_capped
 from streams.web.forms import FormRegistry, load_forms
 from streams.web.guard import RateLimiter, SeenWindow
-from streams.web.publisher import BrokerUnavailable, Publisher
 
 log = logging.getLogger(__name__)
 PATH = "/v1/leads"
@@ -43,14 +43,14 @@ class Intake:
 
     def __init__(self, settings: Settings, forms: FormRegistry) -> None:
         self.settings, self.forms = settings, forms
-        self.limiter = RateLimiter(rate_per_s=settings.intake_rate_per_s,
-                                   burst=settings.intake_rate_burst)
-        self.seen = SeenWindow(window_s=settings.intake_dedupe_window_s)
-        self.publisher = Publisher(settings)
+        self.limiter = RateLimiter(rate_per_s=settings.intake.rate_per_s,
+                                   burst=settings.intake.rate_burst)
+        self.seen = SeenWindow(window_s=settings.intake.dedupe_window_s)
+        self.publisher = AsyncProducer(settings.kafka.servers, timeout_s=settings.intake.send_timeout_s)
 
     def _client(self, request: web.Request) -> str:
         forwarded = request.headers.get("X-Forwarded-For", "")
-        if self.settings.intake_trust_forwarded_for and forwarded:
+        if self.settings.intake.trust_forwarded_for and forwarded:
             # The last entry is the one our own proxy wrote; earlier ones come from the client.
             return forwarded.split(",")[-1].strip()
         return request.remote or "unknown"
@@ -130,7 +130,7 @@ class Intake:
             return _problem(403, "unknown_form", "this form_id is not configured for intake")
         try:
             via = authenticate(access, request.headers, body, own_origin=_own_origin(request),
-                               now=time.time(), window_s=self.settings.intake_signature_window_s)
+                               now=time.time(), window_s=self.settings.intake.signature_window_s)
             lead = build_lead(data)
         except Denied as exc:
             response = _problem(exc.status, exc.code, exc.detail)
@@ -146,8 +146,8 @@ class Intake:
             return web.json_response({"event_id": lead.event_id, "status": "duplicate"}, status=202)
         body = lead.model_dump_json(exclude_defaults=True).encode()
         try:
-            await self.publisher.send(self.settings.topic_submitted, lead.event_id.encode(), body)
-        except BrokerUnavailable as exc:
+            await self.publisher.send(self.settings.topics.submitted, lead.event_id.encode(), body)
+        except DeliveryError as exc:
             return _problem(503, "broker_unavailable",
                             f"{exc}; the lead was not accepted: retry later with the same event_id",
                             event_id=lead.event_id)
@@ -165,7 +165,7 @@ async def _close(app: web.Application) -> None:
 
 def setup(app: web.Application, settings: Settings) -> None:
     """Add ``POST /v1/leads`` and its CORS preflight."""
-    forms = load_forms(settings.forms_file)
+    forms = load_forms(settings.intake.forms_file)
     if not forms.forms:
         log.warning("no forms configured (HANDOFF_FORMS_FILE): POST %s refuses every form", PATH)
     intake = Intake(settings, forms)

@@ -16,21 +16,21 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from sqlalchemy import text
 
-from streams.runtime.settings import Settings
+from streams.core.settings import Settings
 
 log = logging.getLogger(__name__)
 LAG_WINDOWS = web.AppKey("lag_windows", object)
 
 
 def _sample_lag(settings: Settings, windows: object) -> None:
-    from streams.runtime.lag import collect_lag
-    from streams.runtime.lag_window import LagWindows
-    from streams.runtime.metrics import publish_lag
+    from streams.lag.collect import collect_lag
+    from streams.lag.metrics import publish_lag
+    from streams.lag.window import LagWindows
 
     if not isinstance(windows, LagWindows):
         raise TypeError("expected LagWindows")
-    groups = [settings.worker_group, settings.sink_group]
-    windows.add(collect_lag(settings.kafka_bootstrap_servers, groups=groups, timeout_s=5.0), time.time())
+    groups = [settings.worker.group, settings.sink.group]
+    windows.add(collect_lag(settings.kafka.bootstrap_servers, groups=groups, timeout_s=5.0), time.time())
     publish_lag(windows.report())
 
 
@@ -40,7 +40,7 @@ def _check_ready(settings: Settings) -> tuple[bool, str]:
     from sinks.store import make_engine
 
     try:
-        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_servers, request_timeout_ms=3000,
+        admin = KafkaAdminClient(bootstrap_servers=settings.kafka.servers, request_timeout_ms=3000,
                                  bootstrap_timeout_ms=3000, client_id="handoff-ready")
         try:
             admin.list_topics()
@@ -48,7 +48,7 @@ def _check_ready(settings: Settings) -> tuple[bool, str]:
             admin.close()
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready", said plainly
         return False, f"Kafka unreachable: {type(exc).__name__}"
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database.url)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -61,8 +61,8 @@ def _check_ready(settings: Settings) -> tuple[bool, str]:
 
 def setup(app: web.Application, settings: Settings) -> None:
     """Add ``GET /metrics`` and ``GET /ready`` and the lag sampler."""
-    from streams.runtime.lag_window import LagWindows
-    from streams.runtime.metrics_http import metrics_response, probe_routes
+    from streams.core.metrics_http import metrics_response, probe_routes
+    from streams.lag.window import LagWindows
 
     windows = LagWindows(10)
 
@@ -76,7 +76,7 @@ def setup(app: web.Application, settings: Settings) -> None:
                     await asyncio.get_running_loop().run_in_executor(None, _sample_lag, settings, windows)
                 except Exception as exc:  # noqa: BLE001 - keep sampling; the gauges just age
                     log.warning("lag sample failed: %s: %s", type(exc).__name__, exc)
-                await asyncio.sleep(settings.lag_interval_s)
+                await asyncio.sleep(settings.ops.lag_interval_s)
 
         task = asyncio.create_task(loop())
         yield

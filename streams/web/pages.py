@@ -13,7 +13,7 @@ from aiohttp import web
 
 from schemas import FeedbackAction
 from sinks.transitions import QueueError
-from streams.runtime.settings import Settings
+from streams.core.settings import Settings
 from streams.web.queue_api import ACTIONS, desk_of, ensure_desk, in_thread
 
 _STYLE = """
@@ -51,11 +51,11 @@ def _button(action: str, label: str, item: dict[str, Any], rep: str, queue: str,
 def _actions(item: dict[str, Any], rep: str, queue: str, settings: Settings) -> str:
     if item["status"] in ("open", "claimed"):
         return (_button("accept", "Accept", item, rep, queue) + " "
-                + _button("reject", "Reject", item, rep, queue, settings.reject_reasons))
+                + _button("reject", "Reject", item, rep, queue, settings.desk.reject_reasons))
     if item["status"] == "accepted":
         return (_button("contacted", "Contacted", item, rep, queue) + " "
                 + _button("won", "Won", item, rep, queue) + " "
-                + _button("lost", "Lost", item, rep, queue, settings.lost_reasons))
+                + _button("lost", "Lost", item, rep, queue, settings.desk.lost_reasons))
     return ""
 
 

@@ -15,8 +15,8 @@ from aiohttp import web
 
 from schemas import FeedbackAction
 from sinks.transitions import BadReason, InvalidTransition, NotFound, NotYours, QueueError
-from streams.runtime.sales_desk import SalesDesk
-from streams.runtime.settings import Settings
+from streams.core.settings import Settings
+from streams.desk.sales_desk import SalesDesk
 
 DESK_KEY = web.AppKey("sales_desk", SalesDesk)
 T = TypeVar("T")
@@ -122,7 +122,8 @@ async def act(request: web.Request) -> web.Response:
 async def reasons(request: web.Request) -> web.Response:
     """GET /api/reasons: the codes reject and lost accept."""
     settings = desk_of(request).settings
-    return web.json_response({"reject": list(settings.reject_reasons), "lost": list(settings.lost_reasons)})
+    return web.json_response({"reject": list(settings.desk.reject_reasons),
+                              "lost": list(settings.desk.lost_reasons)})
 
 
 async def funnel(request: web.Request) -> web.Response:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from streams.runtime.settings import Settings
+from streams.core.settings import Settings
 
 STATIC_DIR = Path(__file__).with_name("static")
 EXAMPLE_FORM = STATIC_DIR / "example-form.html"

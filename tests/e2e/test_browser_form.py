@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session
 
 from sinks.models import QueueItem
 from sinks.store import create_schema, make_engine
-from streams.runtime.settings import Settings
-from streams.runtime.supervisor import settings_env
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings
+from streams.kafka.topics import ensure_topics
 from streams.web.site import EXAMPLE_FORM
 from tests.topic_reader import read_topic
 
@@ -105,18 +104,18 @@ def site(settings_for: Callable[..., Settings], tmp_path: Path) -> Iterator[Site
     forms = tmp_path / "forms.yaml"
     forms.write_text(FORMS_YAML.format(partner=partner), "utf-8")
     settings = settings_for(forms_file=forms)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database.url)
     create_schema(engine)
     engine.dispose()
     ensure_topics(settings)
     logs = tmp_path / "logs"
     logs.mkdir()
-    env = {**os.environ, **settings_env(settings)}
+    env = {**os.environ, **settings.to_env()}
     children: list[subprocess.Popen[bytes]] = []
     try:
         for role in (["worker"], ["sink"], ["serve", "--port", str(port)]):
             with open(logs / f"{role[0]}.log", "ab") as out:
-                children.append(subprocess.Popen([sys.executable, "-m", "streams.runtime.cli", *role],
+                children.append(subprocess.Popen([sys.executable, "-m", "streams.cli", *role],
                                                  env=env, stdout=out, stderr=subprocess.STDOUT))
         base = f"http://127.0.0.1:{port}"
         _wait_for_health(base, children[-1], logs)
@@ -137,7 +136,7 @@ def site(settings_for: Callable[..., Settings], tmp_path: Path) -> Iterator[Site
 
 
 def _queued(settings: Settings, email: str, stack_logs: Path, timeout_s: float = 90) -> QueueItem:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database.url)
     deadline = time.monotonic() + timeout_s
     try:
         while True:
@@ -154,11 +153,11 @@ def _queued(settings: Settings, email: str, stack_logs: Path, timeout_s: float =
 def _nurtured(settings: Settings, event_id: str, timeout_s: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     while True:
-        for _, value in read_topic(settings.kafka_bootstrap_servers, settings.topic_nurture):
+        for _, value in read_topic(settings.kafka.bootstrap_servers, settings.topics.nurture):
             event = orjson.loads(value)
             if event["event_id"] == event_id:
                 return dict(event)
-        assert time.monotonic() < deadline, f"{event_id} not in {settings.topic_nurture}"
+        assert time.monotonic() < deadline, f"{event_id} not in {settings.topics.nurture}"
         time.sleep(0.3)
 
 

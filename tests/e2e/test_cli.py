@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from kafka import KafkaProducer  # type: ignore[import-untyped]
+from kafka import KafkaProducer
 from sqlalchemy import create_engine, text
 
-from streams.runtime.broker import free_port
+from streams.embedded.broker import free_port
 
 pytestmark = pytest.mark.e2e
-HANDOFF = [sys.executable, "-m", "streams.runtime.cli"]
+HANDOFF = [sys.executable, "-m", "streams.cli"]
 
 
 def _children(pid: int) -> set[int]:
@@ -73,7 +73,7 @@ def test_up_takes_leads_from_any_kafka_client_and_stops_cleanly(tmp_path: Path) 
         producer.send("leads.submitted", b"not json at all").get(timeout=10)
         producer.close()
         # A second, unrelated client library (librdkafka) works the same way.
-        from confluent_kafka import Producer  # type: ignore[import-untyped]
+        from confluent_kafka import Producer
 
         rd = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
         rd.produce("leads.submitted", json.dumps({**lead, "event_id": "up-2",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.e2e
-HANDOFF = [sys.executable, "-m", "streams.runtime.cli"]
+HANDOFF = [sys.executable, "-m", "streams.cli"]
 
 
 def test_schemas_export_writes_one_file_per_event(tmp_path: Path) -> None:

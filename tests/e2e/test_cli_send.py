@@ -12,30 +12,30 @@ from pathlib import Path
 
 import pytest
 
-from streams.runtime.settings import Settings
-from streams.runtime.supervisor import settings_env
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings
+from streams.kafka.topics import ensure_topics
 from tests.topic_reader import read_topic
 
 pytestmark = pytest.mark.e2e
 
 
 def _handoff(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "streams.runtime.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True,
                           text=True, timeout=120, check=False, env={**os.environ, **env})
 
 
 def test_send_delivers_every_line(settings_for: Callable[..., Settings], tmp_path: Path) -> None:
     settings = settings_for()
-    ensure_topics(settings, [settings.topic_submitted], partitions=2)
+    ensure_topics(settings, [settings.topics.submitted], partitions=2)
     leads = tmp_path / "leads.jsonl"
     leads.write_text("\n".join(json.dumps({"event_id": f"cli-{i}", "form_id": "pricing",
                                            "email": f"user{i}@kougyou.co.jp"}) for i in range(3))
                      + "\nnot json\n", "utf-8")
-    done = _handoff(settings_env(settings), "send", str(leads), "--timeout", "5")
+    done = _handoff(settings.to_env(), "send", str(leads), "--timeout", "5")
     assert done.returncode == 0, done.stderr
-    assert f"sent 4 leads to {settings.topic_submitted}" in done.stdout
-    keys = sorted(k or b"" for k, _ in read_topic(settings.kafka_bootstrap_servers, settings.topic_submitted))
+    assert f"sent 4 leads to {settings.topics.submitted}" in done.stdout
+    records = read_topic(settings.kafka.bootstrap_servers, settings.topics.submitted)
+    keys = sorted(k or b"" for k, _ in records)
     assert keys == [b"", b"cli-0", b"cli-1", b"cli-2"]  # the bad line goes on, for the dead-letter topic
 
 

@@ -10,11 +10,10 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from streams.runtime.cli import main
-from streams.runtime.samples import sample_messages
-from streams.runtime.settings import Settings
-from streams.runtime.supervisor import settings_env
-from streams.runtime.topics import ensure_topics
+from streams.cli.main import main
+from streams.core.settings import Settings
+from streams.demo.samples import sample_messages
+from streams.kafka.topics import ensure_topics
 from tests.reliability.harness import Outcomes, Workers, send, wait_until_accounted
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +27,7 @@ def test_list_show_and_replay_a_repaired_dead_letter(
     good = orjson.loads(sample_messages(1, seed=4)[0])
     broken = {k: v for k, v in good.items() if k != "email"} | {"event_id": "dlq-fix-1"}
     messages = [b"\xff\xfe not utf-8", orjson.dumps(broken)]
-    env = settings_env(settings)
+    env = settings.to_env()
     runner = CliRunner()
     workers = Workers(settings, tmp_path / "logs")
     outcomes = Outcomes(settings)

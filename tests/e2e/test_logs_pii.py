@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.runtime.samples import sample_messages
+from streams.demo.samples import sample_messages
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +39,7 @@ def test_demo_logs_are_structured_and_pii_safe(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     env = {**os.environ, "HANDOFF_LOG_LEVEL": "debug"}
     result = subprocess.run(
-        [sys.executable, "-m", "streams.runtime.cli", "demo", "--leads", "100", "--seed", "7",
+        [sys.executable, "-m", "streams.cli", "demo", "--leads", "100", "--seed", "7",
          "--db", f"sqlite:///{tmp_path}/demo.db", "--logs", str(logs)],
         env=env, capture_output=True, text=True, timeout=240, check=False,
     )

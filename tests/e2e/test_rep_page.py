@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from sinks.models import FeedbackRecord, QueueItem
 from sinks.queue import record_handoffs
-from streams.runtime.settings import Settings
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings
+from streams.kafka.topics import ensure_topics
 from streams.web.app import build_web_app
 from tests.conftest import Kafka
 from tests.sales_factory import T0, handoff, migrated, read_topic
@@ -28,8 +28,8 @@ async def test_claim_then_accept_on_the_page(settings_for: Callable[..., Setting
     from playwright.async_api import async_playwright, expect
 
     settings = settings_for()
-    ensure_topics(settings, [settings.topic_feedback], partitions=2)
-    engine = migrated(settings.database_url)
+    ensure_topics(settings, [settings.topics.feedback], partitions=2)
+    engine = migrated(settings.database.url)
     with Session(engine) as session, session.begin():
         record_handoffs(session=session, now=T0, events=[handoff(7), handoff(8)])
     runner = web.AppRunner(build_web_app(settings))
@@ -70,14 +70,14 @@ async def test_claim_then_accept_on_the_page(settings_for: Callable[..., Setting
         await runner.cleanup()
 
     with Session(engine) as session:
-        row = session.get_one(QueueItem, "h-0007")
-        assert (row.status, row.owner) == ("accepted", "tanaka.hiro")
+        stored = session.get_one(QueueItem, "h-0007")
+        assert (stored.status, stored.owner) == ("accepted", "tanaka.hiro")
         assert session.get_one(QueueItem, "h-0008").reason == "duplicate"
         actions = {(f.handoff_id, f.action) for f in session.query(FeedbackRecord)}
     engine.dispose()
     assert actions == {("h-0007", "claimed"), ("h-0007", "accepted"), ("h-0008", "claimed"),
                        ("h-0008", "rejected")}
-    events = read_topic(kafka.bootstrap, settings.topic_feedback, until=4)
+    events = read_topic(kafka.bootstrap, settings.topics.feedback, until=4)
     assert sorted((k, e["action"], e["by"]) for k, e in events) == [
         ("h-0007", "accepted", "tanaka.hiro"), ("h-0007", "claimed", "tanaka.hiro"),
         ("h-0008", "claimed", "tanaka.hiro"), ("h-0008", "rejected", "tanaka.hiro")]

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 from sinks.migrate import head_revision
 from sinks.models import QueueItem
 from sinks.queue import record_handoffs
-from streams.runtime.settings import Settings
-from streams.runtime.supervisor import settings_env
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings
+from streams.kafka.topics import ensure_topics
 from tests.conftest import Kafka
 from tests.sales_factory import T0, handoff, read_topic
 
@@ -25,23 +24,23 @@ pytestmark = pytest.mark.e2e
 
 
 def _cli(settings: Settings, *args: str, rep: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **settings_env(settings)}
+    env = {**os.environ, **settings.to_env()}
     env.pop("HANDOFF_REP", None)
     if rep:
         env["HANDOFF_REP"] = rep
-    return subprocess.run([sys.executable, "-m", "streams.runtime.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "streams.cli", *args], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_work_a_queue_report_and_erase(settings_for: Callable[..., Settings], unique: Callable[[str], str],
                                        kafka: Kafka) -> None:
     settings = settings_for(topic_erasure=unique("leads.erasure"))
-    ensure_topics(settings, [settings.topic_feedback, settings.topic_erasure], partitions=2)
+    ensure_topics(settings, [settings.topics.feedback, settings.topics.erasure], partitions=2)
     upgrade = _cli(settings, "db", "upgrade")
     assert upgrade.returncode == 0 and f"-> {head_revision()}" in upgrade.stdout, upgrade.stderr
     from sinks.store import make_engine
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database.url)
     with Session(engine) as session, session.begin():
         record_handoffs(session=session, now=T0, events=[handoff(1), handoff(2)])
 
@@ -84,7 +83,7 @@ def test_work_a_queue_report_and_erase(settings_for: Callable[..., Settings], un
     engine.dispose()
     after = json.loads(_cli(settings, "report", "funnel", "--by", "form", "--json").stdout)
     assert after == before
-    announced = read_topic(kafka.bootstrap, settings.topic_erasure, until=2)
+    announced = read_topic(kafka.bootstrap, settings.topics.erasure, until=2)
     assert [e["handoffs"] for _, e in announced] == [1, 0]
     assert all("@" not in json.dumps(e) for _, e in announced)
 

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from sinks.accounts import all_accounts, upsert_accounts
 from sinks.store import create_schema, make_engine
+from streams.desk.account_index import load_index
 from streams.logic.accounts import match_account
 from streams.logic.decode import decode_lead
 from streams.logic.lead import normalise_lead
-from streams.runtime.account_index import load_index
 from tests.unit.leads import raw
 
 pytestmark = pytest.mark.integration

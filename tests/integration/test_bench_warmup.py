@@ -16,7 +16,7 @@ from schemas import HandoffEvent, SourcePosition
 from sinks.models import HandoffRecord, QueueItem
 from sinks.queue import record_handoffs
 from streams.logic.pipeline import assign_owner, decide
-from streams.logic.policy import load_policy
+from streams.logic.policy_file import load_policy
 
 pytestmark = pytest.mark.integration
 POLICY = load_policy()

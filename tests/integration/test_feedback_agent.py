@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from schemas import Erasure, Feedback, FeedbackAction
 from sinks.models import FeedbackRecord, QueueItem
 from sinks.queue import record_handoffs
-from streams.agents.feedback import FeedbackWorker
-from streams.runtime.settings import Settings
-from streams.runtime.topics import ensure_topics
+from streams.consumers.feedback import FeedbackWorker
+from streams.core.settings import Settings
+from streams.kafka.topics import ensure_topics
 from tests.sales_factory import T0, handoff, migrated
 
 pytestmark = pytest.mark.integration
@@ -26,8 +26,8 @@ async def test_redelivered_feedback_is_applied_once_and_erasures_apply(
     settings_for: Callable[..., Settings], unique: Callable[[str], str]
 ) -> None:
     settings = settings_for(topic_erasure=unique("leads.erasure"))
-    ensure_topics(settings, [settings.topic_feedback, settings.topic_erasure], partitions=2)
-    engine = migrated(settings.database_url)
+    ensure_topics(settings, [settings.topics.feedback, settings.topics.erasure], partitions=2)
+    engine = migrated(settings.database.url)
     with Session(engine) as session, session.begin():
         record_handoffs(session=session, now=T0, events=[handoff(1), handoff(2)])
     crm = [
@@ -37,15 +37,15 @@ async def test_redelivered_feedback_is_applied_once_and_erasures_apply(
                  at=T0 + timedelta(days=9)),
         Feedback(handoff_id="h-0002", action=FeedbackAction.WON, by="crm", at=T0),  # not accepted
     ]
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_servers, acks="all")
+    producer = KafkaProducer(bootstrap_servers=settings.kafka.servers, acks="all")
     for event in crm + crm[:3]:  # the first three arrive twice
-        producer.send(settings.topic_feedback, key=event.handoff_id.encode(),
+        producer.send(settings.topics.feedback, key=event.handoff_id.encode(),
                       value=event.model_dump_json().encode())
-    producer.send(settings.topic_feedback, key=b"h-0002", value=b"{not json")
+    producer.send(settings.topics.feedback, key=b"h-0002", value=b"{not json")
     # Another system erased person 2: twice, as at-least-once delivery allows.
     erasure = Erasure(lead_id="lead-0002", requested_at=T0, handoffs=1).model_dump_json().encode()
     for _ in range(2):
-        producer.send(settings.topic_erasure, key=b"lead-0002", value=erasure)
+        producer.send(settings.topics.erasure, key=b"lead-0002", value=erasure)
     producer.flush()
     producer.close()
 

@@ -17,9 +17,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from schemas import LeadSubmitted
 from streams.client import signed_headers
-from streams.runtime.broker import EmbeddedBroker
-from streams.runtime.settings import Settings
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings
+from streams.embedded.broker import EmbeddedBroker
+from streams.kafka.topics import ensure_topics
 from streams.web.app import build_web_app
 from tests.topic_reader import read_topic
 
@@ -53,7 +53,7 @@ async def make_client(settings_for: Callable[..., Settings], tmp_path: Path,
     async def make(create_topic: bool = True, **overrides: Any) -> tuple[Client, Settings]:
         settings = settings_for(**{"forms_file": forms, "intake_rate_burst": 1000, **overrides})
         if create_topic:
-            await asyncio.to_thread(ensure_topics, settings, [settings.topic_submitted], partitions=2)
+            await asyncio.to_thread(ensure_topics, settings, [settings.topics.submitted], partitions=2)
         client: Client = TestClient(TestServer(build_web_app(settings)))
         await client.start_server()
         clients.append(client)
@@ -71,7 +71,7 @@ async def test_json_lead_is_acknowledged_once_the_broker_has_it(make_client: Mak
                              headers={"X-Handoff-Key": KEY})
     assert resp.status == 202, await resp.text()
     assert await resp.json() == {"event_id": "ev-json-1", "status": "accepted"}
-    records = await asyncio.to_thread(read_topic, settings.kafka_bootstrap_servers, settings.topic_submitted)
+    records = await asyncio.to_thread(read_topic, settings.kafka.bootstrap_servers, settings.topics.submitted)
     assert [key for key, _ in records] == [b"ev-json-1"]
     sent = LeadSubmitted.model_validate_json(records[0][1])
     assert sent.email.lower() == "hanako@marubeni-tech.co.jp" and sent.company == "丸紅テック株式会社"
@@ -87,7 +87,7 @@ async def test_browser_form_post_nests_fields_and_gets_an_event_id(make_client: 
     assert resp.status == 202, await resp.text()
     assert resp.headers["Access-Control-Allow-Origin"] == SITE
     event_id = (await resp.json())["event_id"]
-    records = await asyncio.to_thread(read_topic, settings.kafka_bootstrap_servers, settings.topic_submitted)
+    records = await asyncio.to_thread(read_topic, settings.kafka.bootstrap_servers, settings.topics.submitted)
     assert [key for key, _ in records] == [event_id.encode()]
     sent = LeadSubmitted.model_validate_json(records[0][1])
     assert (sent.utm.source, sent.utm.campaign, sent.consent.marketing, sent.activity.page_views) == (
@@ -111,7 +111,7 @@ async def test_a_repeated_event_id_is_acknowledged_but_produced_once(make_client
     assert [status for status, _ in answers] == [202, 202, 202]
     assert {body["event_id"] for _, body in answers} == {"ev-again"}
     assert [body["status"] for _, body in answers] == ["accepted", "duplicate", "duplicate"]
-    records = await asyncio.to_thread(read_topic, settings.kafka_bootstrap_servers, settings.topic_submitted)
+    records = await asyncio.to_thread(read_topic, settings.kafka.bootstrap_servers, settings.topics.submitted)
     assert len(records) == 1
 
 
@@ -166,7 +166,7 @@ async def test_refused_requests_never_reach_the_topic(make_client: MakeClient) -
     sentinel = await client.post("/v1/leads", json=lead(event_id="ev-sentinel"),
                                  headers={"X-Handoff-Key": KEY})
     assert sentinel.status == 202
-    records = await asyncio.to_thread(read_topic, settings.kafka_bootstrap_servers, settings.topic_submitted)
+    records = await asyncio.to_thread(read_topic, settings.kafka.bootstrap_servers, settings.topics.submitted)
     assert [key for key, _ in records] == [b"ev-sentinel"]
 
 
@@ -273,7 +273,7 @@ async def test_a_client_that_waits_for_100_continue_gets_its_lead_accepted(make_
     resp = await client.post("/v1/leads", json=lead(event_id="ev-expect"), expect100=True,
                              headers={"X-Handoff-Key": KEY})
     assert resp.status == 202, await resp.text()
-    records = await asyncio.to_thread(read_topic, settings.kafka_bootstrap_servers, settings.topic_submitted)
+    records = await asyncio.to_thread(read_topic, settings.kafka.bootstrap_servers, settings.topics.submitted)
     assert [key for key, _ in records] == [b"ev-expect"]
 
 

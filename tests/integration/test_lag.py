@@ -7,19 +7,19 @@ import time
 import uuid
 
 import pytest
-from kafka import (  # type: ignore[import-untyped]
+from kafka import (
     KafkaAdminClient,
     KafkaConsumer,
     KafkaProducer,
     TopicPartition,
 )
-from kafka.admin import NewTopic  # type: ignore[import-untyped]
-from kafka.structs import OffsetAndMetadata  # type: ignore[import-untyped]
+from kafka.admin import NewTopic
+from kafka.structs import OffsetAndMetadata
 
-from streams.runtime.lag import (
+from streams.kafka.offsets import end_offsets
+from streams.lag.collect import (
     PartitionLag,
     collect_lag,
-    end_offsets,
     lag_as_json,
     render_lag_table,
 )

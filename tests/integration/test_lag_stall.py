@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # type: ignore[import-untyped]
-from kafka.structs import OffsetAndMetadata  # type: ignore[import-untyped]
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
-from streams.runtime.cli import main
-from streams.runtime.topics import ensure_topics
+from streams.cli.main import main
+from streams.kafka.topics import ensure_topics
 from tests.conftest import Kafka
 
 pytestmark = pytest.mark.integration
@@ -79,10 +80,13 @@ def lag_cli(kafka: Kafka) -> Iterator[Callable[..., tuple[int, dict[int, dict[st
     yield run
 
 
+LagCli = Callable[..., tuple[int, dict[int, dict[str, Any]]]]
+
+
 def test_lag_reports_stall_stop_and_rewind(settings_for: Callable[..., object], unique: Callable[[str], str],
-                                          kafka: Kafka, lag_cli: Callable[..., tuple[int, dict]]) -> None:
+                                          kafka: Kafka, lag_cli: LagCli) -> None:
     settings = settings_for(partitions=2)
-    topic, group = settings.topic_submitted, unique("lag-status")  # type: ignore[attr-defined]
+    topic, group = settings.topics.submitted, unique("lag-status")  # type: ignore[attr-defined]
     ensure_topics(settings, [topic])  # type: ignore[arg-type]
     with Traffic(kafka.bootstrap, topic, group) as traffic:
         code, rows = lag_cli(group)
@@ -103,7 +107,7 @@ def test_lag_reports_stall_stop_and_rewind(settings_for: Callable[..., object], 
     try:
         done.assign(tps)
         done.seek_to_end(*tps)
-        from streams.runtime.lag import end_offsets
+        from streams.kafka.offsets import end_offsets
 
         ends = end_offsets(kafka.bootstrap, [(topic, 0), (topic, 1)])
         done.commit({tp: OffsetAndMetadata(ends[(topic, tp.partition)], None, -1) for tp in tps})

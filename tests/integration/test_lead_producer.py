@@ -11,8 +11,8 @@ import pytest
 
 from schemas import LeadSubmitted
 from streams.client import DeliveryError, InvalidLead, LeadProducer
-from streams.runtime.settings import Settings
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings
+from streams.kafka.topics import ensure_topics
 from tests.topic_reader import read_topic
 
 pytestmark = pytest.mark.integration
@@ -28,8 +28,8 @@ def _closed_port() -> int:
 
 def test_submit_waits_for_the_broker_and_keys_by_event_id(settings_for: Callable[..., Settings]) -> None:
     settings = settings_for()
-    ensure_topics(settings, [settings.topic_submitted], partitions=2)
-    with LeadProducer(settings.kafka_servers, topic=settings.topic_submitted, timeout_s=5) as producer:
+    ensure_topics(settings, [settings.topics.submitted], partitions=2)
+    with LeadProducer(settings.kafka.servers, topic=settings.topics.submitted, timeout_s=5) as producer:
         generated = producer.submit(FIELDS)
         given = producer.submit({**FIELDS, "event_id": "crm-4711"})
         with pytest.raises(InvalidLead) as invalid:
@@ -37,8 +37,8 @@ def test_submit_waits_for_the_broker_and_keys_by_event_id(settings_for: Callable
     assert given == "crm-4711" and generated
     assert [f["path"] for f in invalid.value.fields] == ["email"]
     assert "yamada.private" not in str(invalid.value)
-    records = read_topic(settings.kafka_bootstrap_servers, settings.topic_submitted)
-    assert sorted(key for key, _ in records) == sorted([generated.encode(), b"crm-4711"])
+    records = read_topic(settings.kafka.bootstrap_servers, settings.topics.submitted)
+    assert sorted(key or b"" for key, _ in records) == sorted([generated.encode(), b"crm-4711"])
     leads = [LeadSubmitted.model_validate_json(value) for _, value in records]
     assert {lead.email.lower() for lead in leads} == {"yamada@kougyou.co.jp"}
     assert {lead.utm.source for lead in leads} == {"google"}
@@ -55,7 +55,7 @@ def test_an_unreachable_broker_is_a_clear_delivery_error() -> None:
 GONE_BROKER = """
 import sys
 from streams.client import DeliveryError, LeadProducer
-from streams.runtime.broker import EmbeddedBroker
+from streams.embedded.broker import EmbeddedBroker
 
 broker = EmbeddedBroker().start()
 try:

@@ -6,18 +6,20 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # type: ignore[import-untyped]
-from kafka.structs import OffsetAndMetadata  # type: ignore[import-untyped]
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 from prometheus_client.parser import text_string_to_metric_families
 
 from sinks.store import create_schema, make_engine
-from streams.runtime.broker import free_port
-from streams.runtime.samples import sample_messages
-from streams.runtime.settings import Settings
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings
+from streams.demo.samples import sample_messages
+from streams.embedded.broker import free_port
+from streams.kafka.topics import ensure_topics
+from streams.web import ops
 from streams.web.app import build_web_app
 from tests.reliability.harness import Outcomes, Workers, send, wait_for_ledger, wait_until_accounted
 
@@ -41,7 +43,7 @@ def get(port: int, path: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-def total(metrics: dict, name: str, **labels: str) -> float:
+def total(metrics: dict[tuple[str, Any], float], name: str, **labels: str) -> float:
     return sum(v for (n, lbl), v in metrics.items()
                if n == name and all(dict(lbl).get(k) == w for k, w in labels.items()))
 
@@ -50,7 +52,7 @@ def test_worker_and_sink_metrics_count_every_lead(
     settings_for: Callable[..., Settings], tmp_path: Path,
 ) -> None:
     settings = settings_for()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database.url)
     create_schema(engine)
     engine.dispose()
     ensure_topics(settings)
@@ -62,7 +64,7 @@ def test_worker_and_sink_metrics_count_every_lead(
         workers.start("sink-0", HANDOFF_METRICS_PORT=str(sink_port))
         sent = send(settings, [*sample_messages(60, seed=23), b"not json", b'{"event_id": "m-1"}'])
         assert wait_until_accounted(outcomes, sent, workers, timeout_s=60) == []
-        wait_for_ledger(settings.database_url, set(outcomes.handoffs), timeout_s=30)
+        wait_for_ledger(settings.database.url, set(outcomes.handoffs), timeout_s=30)
         deadline = time.monotonic() + 10
         while True:  # the sink observes latency right after its commit
             sink = scrape(get(sink_port, "/metrics")[1])
@@ -95,15 +97,15 @@ async def test_service_exports_lag_gauges_and_readiness(
     settings_for: Callable[..., Settings], tmp_path: Path,
 ) -> None:
     settings = settings_for(lag_interval_s=0.2)
-    ensure_topics(settings, [settings.topic_submitted])
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_servers)
+    ensure_topics(settings, [settings.topics.submitted])
+    producer = KafkaProducer(bootstrap_servers=settings.kafka.servers)
     for _ in range(7):
-        producer.send(settings.topic_submitted, b"{}", partition=1)
+        producer.send(settings.topics.submitted, b"{}", partition=1)
     producer.flush()
     producer.close()
-    committer = KafkaConsumer(bootstrap_servers=settings.kafka_servers, group_id=settings.worker_group,
+    committer = KafkaConsumer(bootstrap_servers=settings.kafka.servers, group_id=settings.worker.group,
                               enable_auto_commit=False)
-    tp = TopicPartition(settings.topic_submitted, 1)
+    tp = TopicPartition(settings.topics.submitted, 1)
     committer.assign([tp])
     committer.commit({tp: OffsetAndMetadata(3, None, -1)})
     committer.close(autocommit=False)
@@ -111,8 +113,8 @@ async def test_service_exports_lag_gauges_and_readiness(
     client = TestClient(TestServer(build_web_app(settings)))
     await client.start_server()
     try:
-        labels = {"group": settings.worker_group, "topic": settings.topic_submitted, "partition": "1"}
-        metrics: dict = {}
+        labels = {"group": settings.worker.group, "topic": settings.topics.submitted, "partition": "1"}
+        metrics: dict[tuple[str, Any], float] = {}
         for _ in range(100):
             metrics = scrape(await (await client.get("/metrics")).text())
             if total(metrics, "handoff_consumergroup_status", status="STOP", **labels) == 1:
@@ -120,9 +122,9 @@ async def test_service_exports_lag_gauges_and_readiness(
             await __import__("asyncio").sleep(0.1)
         assert total(metrics, "kafka_consumergroup_group_lag", **labels) == 4
         assert total(metrics, "kafka_consumergroup_group_offset", **labels) == 3
-        assert total(metrics, "kafka_partition_latest_offset", topic=settings.topic_submitted,
+        assert total(metrics, "kafka_partition_latest_offset", topic=settings.topics.submitted,
                      partition="1") == 7
-        assert total(metrics, "kafka_consumergroup_group_sum_lag", group=settings.worker_group) == 4
+        assert total(metrics, "kafka_consumergroup_group_sum_lag", group=settings.worker.group) == 4
         assert total(metrics, "kafka_consumergroup_group_lag_seconds", **labels) > 0
         assert total(metrics, "handoff_consumergroup_status", status="STOP", **labels) == 1
         ready = await client.get("/ready")
@@ -130,8 +132,8 @@ async def test_service_exports_lag_gauges_and_readiness(
     finally:
         await client.close()
 
-    down = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/no/such/dir/x.db"})
-    client = TestClient(TestServer(build_web_app(down, parts=("streams.web.ops",))))
+    down = settings.replace(database_url=f"sqlite:///{tmp_path}/no/such/dir/x.db")
+    client = TestClient(TestServer(build_web_app(down, parts=(ops,))))
     await client.start_server()
     try:
         ready = await client.get("/ready")

@@ -13,10 +13,10 @@ from schemas import FeedbackAction, SlaBreach
 from sinks.models import FeedbackRecord, SlaBreachRecord
 from sinks.queue import act, record_handoffs
 from streams.agents.sla import SlaChecker
+from streams.core.settings import Settings
+from streams.kafka.publish import EventPublisher, relay_outbox
+from streams.kafka.topics import ensure_topics
 from streams.logic.sla import SlaPolicy
-from streams.runtime.publish import EventPublisher, relay_outbox
-from streams.runtime.settings import Settings
-from streams.runtime.topics import ensure_topics
 from tests.conftest import Kafka
 from tests.sales_factory import T0, handoff, migrated, read_topic
 
@@ -25,8 +25,8 @@ pytestmark = pytest.mark.integration
 
 def test_the_outbox_relays_feedback_and_breaches(settings_for: Callable[..., Settings], kafka: Kafka) -> None:
     settings = settings_for()
-    ensure_topics(settings, [settings.topic_feedback, settings.topic_sla], partitions=2)
-    engine = migrated(settings.database_url)
+    ensure_topics(settings, [settings.topics.feedback, settings.topics.sla], partitions=2)
+    engine = migrated(settings.database.url)
     with Session(engine) as session, session.begin():
         record_handoffs(session=session, now=T0, events=[handoff(1, owner="tanaka"), handoff(2)])
         # Recorded, never published (as if the broker had not answered).
@@ -46,9 +46,9 @@ def test_the_outbox_relays_feedback_and_breaches(settings_for: Callable[..., Set
         assert None not in session.scalars(select(SlaBreachRecord.published_at)).all()
     engine.dispose()
 
-    [(key, feedback)] = read_topic(kafka.bootstrap, settings.topic_feedback, until=1)
+    [(key, feedback)] = read_topic(kafka.bootstrap, settings.topics.feedback, until=1)
     assert (key, feedback["action"], feedback["reason"]) == ("h-0002", "rejected", "spam")
-    [(key, raw)] = read_topic(kafka.bootstrap, settings.topic_sla, until=1)
+    [(key, raw)] = read_topic(kafka.bootstrap, settings.topics.sla, until=1)
     breach = SlaBreach.model_validate(raw)
     assert key == "h-0001"
     assert (breach.action, breach.from_owner, breach.to_owner) == ("reassign", "tanaka", "mei")

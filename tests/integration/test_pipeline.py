@@ -8,16 +8,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sinks.models import HandoffRecord, QueueItem
 from sinks.store import create_schema, make_engine
 from streams.client import LeadProducer, key_of
-from streams.runtime.lag import collect_lag
-from streams.runtime.settings import Settings
-from streams.runtime.supervisor import Stack
+from streams.core.settings import Settings
+from streams.embedded.supervisor import Stack
+from streams.lag.collect import collect_lag
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ def lead(event_id: str, **fields: Any) -> bytes:
 
 
 def read_topic(settings: Settings, topic: str, expect: int, timeout_s: float = 30) -> list[dict[str, Any]]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_servers, group_id=None,
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.servers, group_id=None,
                              enable_auto_commit=False, fetch_max_wait_ms=50)
     parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
     consumer.assign(parts)
@@ -56,7 +56,7 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float = 60) -> None:
 @pytest.fixture
 def pipeline(settings_for: Callable[..., Settings], database_url: str, tmp_path: Any) -> Iterator[Stack]:
     settings = settings_for(database_url=database_url)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database.url)
     create_schema(engine)
     engine.dispose()
     with Stack(settings, embedded=False, log_dir=tmp_path / "logs") as stack:
@@ -78,10 +78,10 @@ def test_leads_flow_to_queue_nurture_and_dead_letters(pipeline: Stack) -> None:
             [b'{"event_id":"fw","submitted_at":"2026-11-27T10:00:00+09:00","form_id":"demo-request",'
              b'"email":"', b'","phone":"\xef\xbc\x90\xef\xbc\x93-1234-5678","country":"JP"}']),
     ]
-    with LeadProducer(settings.kafka_servers, topic=settings.topic_submitted) as producer:
+    with LeadProducer(settings.kafka.servers, topic=settings.topics.submitted) as producer:
         assert producer.send_many_raw((key_of(m), m) for m in messages) == len(messages)
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database.url)
 
     def queued() -> dict[str, QueueItem]:
         with Session(engine) as session:
@@ -98,18 +98,18 @@ def test_leads_flow_to_queue_nurture_and_dead_letters(pipeline: Stack) -> None:
         assert sorted(session.scalars(select(HandoffRecord.event_id))) == ["big", "dup", "fw", "small"]
     engine.dispose()
 
-    dead = read_topic(settings, settings.topic_dlq, 2)
+    dead = read_topic(settings, settings.topics.dlq, 2)
     assert sorted(d["error"] for d in dead) == ["not_json", "schema_invalid"]
-    assert all(d["source"]["topic"] == settings.topic_submitted for d in dead)
+    assert all(d["source"]["topic"] == settings.topics.submitted for d in dead)
     invalid = next(d for d in dead if d["error"] == "schema_invalid")
     assert invalid["fields"] == ["email"] and invalid["event_id"] == "noemail"
-    nurture = read_topic(settings, settings.topic_nurture, 1)
+    nurture = read_topic(settings, settings.topics.nurture, 1)
     assert [(n["event_id"], n["disposition"]) for n in nurture] == [("spam", "disqualified")]
 
-    groups = [settings.worker_group, settings.sink_group]
+    groups = [settings.worker.group, settings.sink.group]
 
     def drained() -> bool:
-        rows = collect_lag(settings.kafka_bootstrap_servers, groups=groups)
+        rows = collect_lag(settings.kafka.bootstrap_servers, groups=groups)
         return {r.group for r in rows} == set(groups) and all(r.lag == 0 for r in rows)
 
     wait_for(drained, timeout_s=30)

@@ -9,8 +9,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.orm import Session
 
 from sinks.queue import record_handoffs
-from streams.runtime.settings import Settings
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings
+from streams.kafka.topics import ensure_topics
 from streams.web.app import build_web_app
 from tests.conftest import Kafka
 from tests.sales_factory import T0, handoff, migrated, read_topic
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def settings(settings_for: Callable[..., Settings], unique: Callable[[str], str]) -> Settings:
     settings = settings_for(topic_erasure=unique("leads.erasure"))
-    ensure_topics(settings, [settings.topic_feedback], partitions=2)
-    engine = migrated(settings.database_url)
+    ensure_topics(settings, [settings.topics.feedback], partitions=2)
+    engine = migrated(settings.database.url)
     with Session(engine) as session, session.begin():
         record_handoffs(session=session, now=T0, events=[handoff(1), handoff(2), handoff(3, owner="sato")])
     engine.dispose()
@@ -76,7 +76,7 @@ async def test_a_rep_works_the_queue_over_http(client: TestClient, settings: Set
         "rejected_by_reason": {"spam": 1}, "lost_by_reason": {}, "median_first_touch_s": None}
     assert (await client.get("/api/report/funnel", params={"by": "colour"})).status == 422
 
-    events = read_topic(kafka.bootstrap, settings.topic_feedback, until=6)
+    events = read_topic(kafka.bootstrap, settings.topics.feedback, until=6)
     assert sorted((key, e["action"], e["by"]) for key, e in events) == [
         ("h-0001", "accepted", "tanaka"), ("h-0001", "claimed", "tanaka"),
         ("h-0001", "contacted", "tanaka"), ("h-0001", "won", "tanaka"),

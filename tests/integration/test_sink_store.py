@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,9 +16,12 @@ from sinks.models import HandoffRecord, QueueItem
 from sinks.queue import record_handoffs
 from sinks.writer import SalesQueueSink
 from streams.logic.pipeline import assign_owner, decide
-from streams.logic.policy import load_policy
+from streams.logic.policy_file import load_policy
 
 pytestmark = pytest.mark.integration
+
+# The mapped class's table, typed as the Table it is.
+sales_queue = cast(Table, QueueItem.__table__)
 POLICY = load_policy()
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
 
@@ -76,7 +80,7 @@ def test_same_person_twice_in_one_batch_gives_one_row(engine: Engine) -> None:
 def test_a_closed_row_does_not_absorb_new_submissions(engine: Engine) -> None:
     write(engine, [handoff("e1")])
     with Session(engine) as session, session.begin():
-        session.execute(QueueItem.__table__.update().values(status="rejected"))
+        session.execute(sales_queue.update().values(status="rejected"))
     assert write(engine, [handoff("e2")]) == (1, 0, 0)
     assert sorted(r.status for r in rows(engine)) == ["open", "rejected"]
 
@@ -112,7 +116,7 @@ def test_writer_clears_its_buffer_even_when_the_write_fails(engine: Engine) -> N
     assert sink.size == 2 and len(sink.flush()) == 2 and sink.size == 0
     engine.dispose()
     with Session(engine) as session, session.begin():
-        QueueItem.__table__.drop(session.connection())
+        sales_queue.drop(session.connection())
     sink.add(0, handoff("e3", email="c@gamma.jp"))
     with pytest.raises(Exception):  # noqa: B017 - any database error
         sink.flush()

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from sinks.models import QueueItem
 from sinks.store import create_schema, make_engine
+from streams.desk.workload import Workload, load_open_counts
 from streams.logic.assign import Ledger, choose_owner
 from streams.logic.policy import QueueConfig, Rep
-from streams.runtime.workload import Workload, load_open_counts
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)

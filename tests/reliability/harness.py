@@ -13,22 +13,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
-from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sinks.models import OPEN_STATUSES, HandoffRecord, QueueItem
 from sinks.store import make_engine
 from streams.client import LeadProducer, key_of
-from streams.runtime.settings import Settings
-from streams.runtime.supervisor import _die_with_parent, settings_env
+from streams.core.settings import Settings
+from streams.embedded.durable import die_with_parent
 
 
 class Workers:
     """Stream and sink workers as separate OS processes, as `handoff worker|sink` runs them."""
 
     def __init__(self, settings: Settings, log_dir: Path) -> None:
-        self.env = {**os.environ, **settings_env(settings), "HANDOFF_LOG_LEVEL": "warning"}
+        self.env = {**os.environ, **settings.to_env(), "HANDOFF_LOG_LEVEL": "warning"}
         self.log_dir = log_dir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -38,8 +38,8 @@ class Workers:
         role = name.split("-")[0]
         with open(self.log_dir / f"{name}.log", "ab") as log:
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "streams.runtime.cli", role], env={**self.env, **env},
-                stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,  # noqa: PLW1509
+                [sys.executable, "-m", "streams.cli", role], env={**self.env, **env},
+                stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,  # noqa: PLW1509
             )
 
     def kill(self, name: str) -> None:
@@ -68,10 +68,9 @@ class Workers:
 def send(settings: Settings, messages: Iterable[bytes]) -> dict[tuple[int, int], str | None]:
     """Send raw messages keyed by their event_id; return position -> event_id."""
     sent: dict[tuple[int, int], str | None] = {}
-    with LeadProducer(settings.kafka_servers, topic=settings.topic_submitted, timeout_s=30) as producer:
-        pending = [(producer.send_raw(m, key_of(m)), key_of(m)) for m in messages]
-        for future, key in pending:
-            meta = future.get(timeout=60)
+    with LeadProducer(settings.kafka.servers, topic=settings.topics.submitted, timeout_s=30) as producer:
+        keyed = [(key_of(m), m) for m in messages]
+        for (key, _), meta in zip(keyed, producer.send_many(settings.topics.submitted, keyed), strict=True):
             sent[(meta.partition, meta.offset)] = key.decode("utf-8", "replace") if key else None
     return sent
 
@@ -96,9 +95,9 @@ class Outcomes:
         """Read whatever arrived since the last call."""
         if self._consumer is None:
             s = self.settings
-            self._consumer = KafkaConsumer(bootstrap_servers=s.kafka_servers, group_id=None,
+            self._consumer = KafkaConsumer(bootstrap_servers=s.kafka.servers, group_id=None,
                                            enable_auto_commit=False, fetch_max_wait_ms=50)
-            topics = (s.topic_handoff, s.topic_nurture, s.topic_dlq)
+            topics = (s.topics.handoff, s.topics.nurture, s.topics.dlq)
             tps = [TopicPartition(t, p) for t in topics
                    for p in sorted(self._consumer.partitions_for_topic(t) or {0})]
             self._consumer.assign(tps)
@@ -106,12 +105,12 @@ class Outcomes:
         for tp, records in self._consumer.poll(timeout_ms=timeout_ms, max_records=50_000).items():
             for rec in records:
                 doc = orjson.loads(rec.value)
-                if tp.topic == self.settings.topic_dlq:
-                    if doc["source"]["topic"] == self.settings.topic_submitted:
+                if tp.topic == self.settings.topics.dlq:
+                    if doc["source"]["topic"] == self.settings.topics.submitted:
                         self.dead.add((doc["source"]["partition"], doc["source"]["offset"]))
-                    elif doc["source"]["topic"] == self.settings.topic_handoff:
+                    elif doc["source"]["topic"] == self.settings.topics.handoff:
                         self.sink_dead.add(orjson.loads(doc["payload"])["event_id"])
-                elif tp.topic == self.settings.topic_handoff:
+                elif tp.topic == self.settings.topics.handoff:
                     self.handoffs[doc["event_id"]] = self.handoffs.get(doc["event_id"], 0) + 1
                     self.lead_of[doc["event_id"]] = doc["lead_id"]
                 else:

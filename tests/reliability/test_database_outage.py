@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from streams.runtime.samples import sample_messages
-from streams.runtime.settings import Settings
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings
+from streams.demo.samples import sample_messages
+from streams.kafka.topics import ensure_topics
 from tests.conftest import PG_URL
 from tests.reliability.conftest import pg_schema_url
 from tests.reliability.harness import Outcomes, Workers, queue_state, send, wait_until_accounted

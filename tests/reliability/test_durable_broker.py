@@ -8,14 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # type: ignore[import-untyped]
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from sinks.store import create_schema, make_engine
-from streams.runtime.broker import BrokerError, EmbeddedBroker
-from streams.runtime.lag import end_offsets
-from streams.runtime.samples import sample_messages
-from streams.runtime.settings import Settings, load_settings
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings, load_settings
+from streams.demo.samples import sample_messages
+from streams.embedded.broker import BrokerStartError, EmbeddedBroker
+from streams.kafka.offsets import end_offsets
+from streams.kafka.topics import ensure_topics
 from tests.reliability.harness import Outcomes, Workers, send, wait_until_accounted, wait_until_stored
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(600)]
@@ -73,9 +73,9 @@ def test_durable_storage_keeps_every_acknowledged_record(tmp_path: Path) -> None
 
 
 def test_one_broker_per_data_folder(tmp_path: Path) -> None:
-    with EmbeddedBroker(data_dir=tmp_path / "data"):
-        with pytest.raises(BrokerError, match="one broker per data folder"):
-            EmbeddedBroker(data_dir=tmp_path / "data").start()
+    with EmbeddedBroker(data_dir=tmp_path / "data"), pytest.raises(BrokerStartError,
+                                                                   match="one broker per data folder"):
+        EmbeddedBroker(data_dir=tmp_path / "data").start()
 
 
 @pytest.mark.parametrize("leads", [1_000, pytest.param(5_000, marks=pytest.mark.slow)])
@@ -85,7 +85,7 @@ def test_broker_restart_mid_stream_loses_nothing(
     data = tmp_path / "broker-data"
     broker = EmbeddedBroker(data_dir=data).start()
     settings = settings_for(kafka_bootstrap_servers=broker.bootstrap)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database.url)
     create_schema(engine)
     engine.dispose()
     ensure_topics(settings)
@@ -102,8 +102,8 @@ def test_broker_restart_mid_stream_loses_nothing(
             first.poll()
         first.close()
         assert len(first.handoffs) >= leads // 8, "the pipeline never got going"
-        ends_before = end_offsets(broker.bootstrap, [(settings.topic_submitted, p)
-                                                     for p in range(settings.partitions)])
+        ends_before = end_offsets(broker.bootstrap, [(settings.topics.submitted, p)
+                                                     for p in range(settings.kafka.partitions)])
         broker.stop()
         time.sleep(2.0)  # the workers notice: connections refused, retries
         broker = EmbeddedBroker(broker.port, data_dir=data).start()
@@ -113,7 +113,7 @@ def test_broker_restart_mid_stream_loses_nothing(
         outcomes = Outcomes(settings)
         missing = wait_until_accounted(outcomes, sent, workers, timeout_s=180)
         assert missing == [], f"{len(missing)} of {leads} leads have no outcome"
-        state = wait_until_stored(settings.database_url, outcomes, timeout_s=60)
+        state = wait_until_stored(settings.database.url, outcomes, timeout_s=60)
         # Each handoff is in the store exactly once, or set aside by the sink as a dead letter.
         assert state.ledger_event_ids == set(outcomes.handoffs) - outcomes.sink_dead
         assert outcomes.sink_dead <= set(outcomes.handoffs)

@@ -11,11 +11,11 @@ import pytest
 
 from schemas import HandoffEvent, SourcePosition
 from sinks.store import create_schema, make_engine
+from streams.core.settings import Settings
+from streams.demo.samples import sample_messages
+from streams.kafka.topics import ensure_topics
 from streams.logic.pipeline import decide
-from streams.logic.policy import load_policy
-from streams.runtime.samples import sample_messages
-from streams.runtime.settings import Settings
-from streams.runtime.topics import ensure_topics
+from streams.logic.policy_file import load_policy
 from tests.conftest import PG_URL
 from tests.reliability.conftest import pg_schema_url
 from tests.reliability.harness import (

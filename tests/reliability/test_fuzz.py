@@ -13,9 +13,9 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisWarning, NonInteractiveExampleWarning
 
-from streams.runtime.samples import sample_messages
-from streams.runtime.settings import Settings
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings
+from streams.demo.samples import sample_messages
+from streams.kafka.topics import ensure_topics
 from tests.reliability.harness import Outcomes, Workers, send, wait_until_accounted
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(600)]

@@ -10,9 +10,9 @@ import orjson
 import pytest
 
 from sinks.store import create_schema, make_engine
-from streams.runtime.samples import sample_messages
-from streams.runtime.settings import Settings
-from streams.runtime.topics import ensure_topics
+from streams.core.settings import Settings
+from streams.demo.samples import sample_messages
+from streams.kafka.topics import ensure_topics
 from tests.reliability.harness import Outcomes, Workers, queue_state, send, wait_for_ledger
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(300)]

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from schemas import HandoffEvent
+from streams.desk.accounts_csv import clean_domain, read_accounts
 from streams.logic.accounts import KnownAccount, build_index, match_account
 from streams.logic.decode import decode_lead
 from streams.logic.enrich import AccountMatcher
 from streams.logic.lead import Lead, normalise_lead
 from streams.logic.pipeline import decide
-from streams.logic.policy import load_policy
-from streams.runtime.accounts_csv import clean_domain, read_accounts
+from streams.logic.policy_file import load_policy
 from tests.unit.leads import POS, raw
 
 pytestmark = pytest.mark.unit
@@ -31,7 +31,7 @@ INDEX = build_index([
 def lead(**fields: object) -> Lead:
     decoded = decode_lead(raw(**fields))
     assert not hasattr(decoded, "error")
-    return normalise_lead(decoded)  # type: ignore[arg-type]
+    return normalise_lead(decoded)
 
 
 @pytest.mark.parametrize(("fields", "name", "method", "confidence"), [

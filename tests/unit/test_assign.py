@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import pytest
@@ -16,7 +17,7 @@ NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 NAMES = [f"rep{i}" for i in range(7)]
 
 
-def roster(**extra: dict[str, object]) -> dict[str, Rep]:
+def roster(**extra: Mapping[str, object]) -> dict[str, Rep]:
     return {n: Rep.model_validate({"timezone": "Asia/Tokyo", **extra.get(n, {})}) for n in NAMES}
 
 

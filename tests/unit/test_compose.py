@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from streams.runtime.cli import main
-from streams.runtime.settings import Settings
+from streams.cli.main import main
+from streams.core.settings import Settings
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,7 @@ def test_every_service_that_others_wait_for_has_a_health_check(compose: dict[str
 
 
 def test_workers_run_real_commands_with_known_settings(compose: dict[str, Any]) -> None:
-    known = {f"HANDOFF_{name.upper()}" for name in Settings.model_fields}
+    known = Settings.variables()
     for name in ("worker", "sink", "migrate"):
         service = compose["services"][name]
         command = service["command"][0]

@@ -13,7 +13,8 @@ import pytest
 from schemas import DeadLetter, Disposition, HandoffEvent, NurtureEvent, SourcePosition, Stage
 from streams.logic.assign import round_robin
 from streams.logic.pipeline import Outcome, assign_owner, decide
-from streams.logic.policy import PolicyError, load_policy, parse_policy
+from streams.logic.policy import PolicyError
+from streams.logic.policy_file import load_policy, parse_policy
 
 pytestmark = pytest.mark.unit
 POLICY = load_policy()

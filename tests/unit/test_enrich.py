@@ -11,7 +11,7 @@ from schemas import Account, DeadLetter, HandoffEvent
 from streams.logic.enrich import CallableEnricher
 from streams.logic.lead import Lead
 from streams.logic.pipeline import decide
-from streams.logic.policy import load_policy
+from streams.logic.policy_file import load_policy
 from tests.unit.leads import POS, raw
 
 pytestmark = pytest.mark.unit
@@ -73,7 +73,7 @@ def create(settings: object) -> CallableEnricher:
 
 def test_extra_enrichers_are_named_in_settings() -> None:
     from streams.agents.intake import plugin_enrichers
-    from streams.runtime.settings import load_settings
+    from streams.core.settings import load_settings
 
     found = plugin_enrichers(load_settings(enrichers="tests.unit.test_enrich:create"))
     assert [e.name for e in found] == ["noop"]

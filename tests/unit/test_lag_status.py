@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.runtime.lag import PartitionLag
-from streams.runtime.lag_status import Sample, Status, evaluate_group, evaluate_partition, time_lag
-from streams.runtime.lag_window import LagWindows, failing, render_report_table, report_as_json
+from streams.lag.collect import PartitionLag
+from streams.lag.status import Sample, Status, evaluate_group, evaluate_partition, time_lag
+from streams.lag.window import LagWindows, failing, render_report_table, report_as_json
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from streams.runtime.logging import JsonFormatter, install_masking, mask_pii
+from streams.core.logging import JsonFormatter, install_masking, mask_pii
 
 pytestmark = pytest.mark.unit
 

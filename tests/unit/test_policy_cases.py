@@ -11,7 +11,7 @@ import pytest
 from schemas import DeadLetter, HandoffEvent, NurtureEvent
 from streams.logic.assign import Ledger
 from streams.logic.pipeline import assign_owner, decide
-from streams.logic.policy import load_policy, parse_policy
+from streams.logic.policy_file import load_policy, parse_policy
 from tests.unit.leads import POS, raw
 
 pytestmark = pytest.mark.unit

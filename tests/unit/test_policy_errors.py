@@ -11,7 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.logic.policy import PolicyError, parse_policy
+from streams.logic.policy import PolicyError
+from streams.logic.policy_file import parse_policy
 
 pytestmark = pytest.mark.unit
 

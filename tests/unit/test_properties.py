@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
 from streams.logic.assign import Ledger
 from streams.logic.pipeline import assign_owner, decide
-from streams.logic.policy import Policy, load_policy, parse_policy
+from streams.logic.policy import Policy
+from streams.logic.policy_file import load_policy, parse_policy
 from streams.logic.simulate import prepare_all, row_of, run
 from tests.unit.leads import POS, raw
 
@@ -28,7 +30,7 @@ def _full_width(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
-width = st.sampled_from([str, _full_width])
+width: st.SearchStrategy[Callable[[str], str]] = st.sampled_from([str, _full_width])
 leads = st.fixed_dictionaries({
     "event_id": st.sampled_from(["e1", "e2", "e3", "e4", "e5", "e6"]),
     "form_id": st.sampled_from(["demo-request", "contact-sales", "pricing", "whitepaper", "newsletter", "x"]),

@@ -7,9 +7,9 @@ from importlib import resources
 import pytest
 
 from schemas import SourcePosition
-from streams.logic.policy import load_policy, parse_policy
+from streams.cli.simulate_report import render_diff, render_summary
+from streams.logic.policy_file import load_policy, parse_policy
 from streams.logic.simulate import diff, prepare_all, run, summarise
-from streams.runtime.simulate_report import render_diff, render_summary
 from tests.unit.leads import raw
 
 pytestmark = pytest.mark.unit

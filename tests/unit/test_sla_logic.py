@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from schemas import SlaAction
-from streams.logic.policy import PolicyError, load_policy
+from streams.logic.policy import PolicyError
+from streams.logic.policy_file import load_policy
 from streams.logic.sla import Overdue, SlaPolicy, decide_breach, next_rep, sla_policy
 
 pytestmark = pytest.mark.unit

@@ -14,8 +14,8 @@ TOKYO = Calendar(timezone="Asia/Tokyo", hours="09:00-18:00", holidays="JP")
 NEW_YORK = Calendar(timezone="America/New_York", hours="09:00-17:00", holidays="US")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("cal", "start", "hours", "due"), [

@@ -1,0 +1,129 @@
+"""`handoff demo`, `up`, `broker`, `worker` and `sink`: run the pipeline."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from streams.cli.options import settings_from
+
+
+@click.command()
+@click.option("--leads", "n", default=200, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--db", "database_url", default="sqlite:///handoff-demo.db", show_default=True)
+@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for all leads.")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--logs", type=click.Path(path_type=Path), help="Write worker logs to this folder.")
+def demo(n: int, database_url: str, timeout: float, seed: int, logs: Path | None) -> None:
+    """Run the whole pipeline on the embedded broker and SQLite, send N sample leads, report."""
+    from streams.demo.run import run_demo
+
+    settings = settings_from(database_url=database_url)
+    sys.exit(run_demo(settings, leads=n, timeout_s=timeout, seed=seed, log_dir=logs))
+
+
+def _wait_for_signal(stack: Any) -> None:
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    while not stopping:
+        failed = stack.failed()
+        if failed:
+            click.echo("stopping: " + "; ".join(failed), err=True)
+            break
+        time.sleep(0.2)
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(1, 65535), help="Broker port (default: a free one).")
+@click.option("--db", "database_url", help="Database URL (default: HANDOFF_DATABASE_URL).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16))
+@click.option("--sinks", default=1, show_default=True, type=click.IntRange(1, 16))
+@click.option("--logs", type=click.Path(path_type=Path), help="Write worker logs to this folder.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep the broker's topics and offsets in this folder (default: memory only).")
+def up(port: int | None, database_url: str | None, workers: int, sinks: int,
+       logs: Path | None, data_dir: Path | None) -> None:
+    """Run the embedded broker, stream workers and sink workers until SIGINT/SIGTERM.
+
+    Without --data the embedded broker keeps everything in memory: stopping it loses the topics.
+    """
+    from sinks.store import create_schema, make_engine
+    from streams.embedded.supervisor import Stack
+
+    settings = settings_from(database_url=database_url)
+    engine = make_engine(settings.database.url)
+    create_schema(engine)
+    engine.dispose()
+    stack = Stack(settings, embedded_port=port, workers=workers, sinks=sinks, log_dir=logs,
+                  data_dir=data_dir)
+    from streams.embedded.broker import BrokerStartError
+
+    try:
+        try:
+            stack.start()
+        except BrokerStartError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"bootstrap servers: {stack.settings.kafka.bootstrap_servers}")
+        click.echo(f"database: {stack.settings.database.url}")
+        click.echo("ready; Ctrl-C to stop", err=True)
+        sys.stdout.flush()
+        _wait_for_signal(stack)
+    finally:
+        stack.stop()
+    click.echo("stopped", err=True)
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: a free one).")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep topics and offsets in this folder (default: memory only).")
+def broker(port: int | None, data_dir: Path | None) -> None:
+    """Run the embedded broker alone until SIGINT/SIGTERM (memory only unless --data)."""
+    from streams.embedded.broker import BrokerStartError, EmbeddedBroker
+    from streams.kafka.topics import ensure_topics
+
+    embedded = EmbeddedBroker(port, data_dir=data_dir)
+    try:
+        try:
+            embedded.start()
+        except BrokerStartError as exc:
+            raise click.ClickException(str(exc)) from None
+        ensure_topics(settings_from(kafka_bootstrap_servers=embedded.bootstrap))
+        click.echo(f"bootstrap servers: {embedded.bootstrap}")
+        sys.stdout.flush()
+
+        class _Proc:
+            def failed(self) -> list[str]:
+                proc = embedded.process
+                return [] if proc is None or proc.poll() is None else [f"broker exited {proc.returncode}"]
+
+        _wait_for_signal(_Proc())
+    finally:
+        embedded.stop()
+
+
+@click.command()
+def worker() -> None:
+    """Run the stream workers (intake, qualification, routing) against the configured Kafka."""
+    from streams.worker import run_stream_worker
+
+    run_stream_worker(settings_from())
+
+
+@click.command()
+def sink() -> None:
+    """Run the sink workers (handoffs into the sales queue store) against the configured Kafka."""
+    from streams.worker import run_sink_worker
+
+    run_sink_worker(settings_from())

@@ -1,0 +1,48 @@
+"""`handoff send`: leads from a file or stdin to leads.submitted."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from streams.cli.options import settings_from
+
+
+def _read_messages(source: str) -> list[bytes]:
+    data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    stripped = data.strip()
+    if stripped.startswith(b"["):
+        import orjson
+
+        try:
+            items = orjson.loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            raise click.ClickException(f"{source}: not a JSON array: {exc}") from None
+        return [orjson.dumps(item) for item in items]
+    return [line.strip() for line in data.splitlines() if line.strip()]
+
+
+@click.command()
+@click.argument("source", default="-")
+@click.option("--timeout", "timeout_s", default=10.0, show_default=True, type=click.FloatRange(0.5, 600),
+              help="Seconds to wait for the broker to connect and to confirm each lead.")
+def send(source: str, timeout_s: float) -> None:
+    """Send JSON or JSON-lines leads from FILE (or stdin) to leads.submitted.
+
+    Every line is sent as it is: one that is not a valid lead ends up in the dead-letter topic.
+    Exits 1 with the reason when the broker does not confirm every lead; sending the same
+    file again is safe, as the pipeline drops a repeated event_id.
+    """
+    from streams.client import DeliveryError, LeadProducer, key_of
+
+    settings = settings_from()
+    messages = _read_messages(source)
+    try:
+        with LeadProducer(settings.kafka.servers, topic=settings.topics.submitted,
+                          timeout_s=timeout_s) as producer:
+            count = producer.send_many_raw((key_of(m), m) for m in messages)
+    except DeliveryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"sent {count} leads to {settings.topics.submitted}")
