@@ -63,8 +63,9 @@ def main(n: int) -> None:
     # Realistic names (the same generator as the leads), so fuzzy matching does real work.
     Faker.seed(3)
     fakers = (Faker("ja_JP"), Faker("en_US"))
-    index = build_index(KnownAccount(name=fakers[i % 2].company(), domain=f"account{i}.example.net")
-                        for i in range(5000))
+    index = build_index(
+        KnownAccount(name=fakers[i % 2].company(), domain=f"account{i}.example.net") for i in range(5000)
+    )
     matcher = AccountMatcher(index)
 
     def whole() -> None:
@@ -78,10 +79,16 @@ def main(n: int) -> None:
 
     print(f"{n:,} sample leads, {len(leads):,} valid; policy {policy.version}; {len(index):,} accounts")
     _rate("decode + validate (JSON, pydantic, NFKC)", n, lambda: [decode_lead(m) for m in messages])
-    _rate("normalise (email, phone, names, title, company)", len(decoded),
-          lambda: [normalise_lead(d) for d in decoded])  # type: ignore[arg-type,unused-ignore]
-    _rate("account matching (5,000 accounts, fuzzy names)", len(leads),
-          lambda: [matcher.enrich(x) for x in leads])
+    _rate(
+        "normalise (email, phone, names, title, company)",
+        len(decoded),
+        lambda: [normalise_lead(d) for d in decoded],
+    )  # type: ignore[arg-type,unused-ignore]
+    _rate(
+        "account matching (5,000 accounts, fuzzy names)",
+        len(leads),
+        lambda: [matcher.enrich(x) for x in leads],
+    )
     _rate("qualify (score, stage, route)", len(leads), lambda: [qualify(x, policy) for x in leads])
     _rate("decision end to end (decide + assign_owner)", n, whole, repeat=2)
     prepared = prepare_all(((pos, m) for m in messages), [matcher])

@@ -74,8 +74,12 @@ def expected_handoffs(messages: list[bytes]) -> set[str]:
     return {o.event_id for m in messages if isinstance(o := decide(m, position, policy), HandoffEvent)}
 
 
-async def produce(bootstrap: str, topic: str, messages: list[bytes], rate: float | None = None,
-                  ) -> dict[str, float]:
+async def produce(
+    bootstrap: str,
+    topic: str,
+    messages: list[bytes],
+    rate: float | None = None,
+) -> dict[str, float]:
     """Send messages (as fast as possible, or paced at ``rate``/s); return event_id -> send time."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2)
     await producer.start()
@@ -162,16 +166,30 @@ def latencies(url: str, sent: dict[str, float]) -> list[float]:
 
 def settings_for(bootstrap: str, database_url: str, state: Path) -> Settings:
     run = uuid.uuid4().hex[:8]
-    names = {f"topic_{t}": f"bench-{run}.{t}" for t in
-             ("submitted", "handoff", "nurture", "dlq", "feedback", "sla", "routing")}
+    names = {
+        f"topic_{t}": f"bench-{run}.{t}"
+        for t in ("submitted", "handoff", "nurture", "dlq", "feedback", "sla", "routing")
+    }
     return load_settings(
-        kafka_bootstrap_servers=bootstrap, database_url=database_url, state_dir=str(state),
-        worker_group=f"bench-worker-{run}", sink_group=f"bench-sink-{run}", session_timeout_s=2.0,
-        heartbeat_interval_s=0.5, **names)
+        kafka_bootstrap_servers=bootstrap,
+        database_url=database_url,
+        state_dir=str(state),
+        worker_group=f"bench-worker-{run}",
+        sink_group=f"bench-sink-{run}",
+        session_timeout_s=2.0,
+        heartbeat_interval_s=0.5,
+        **names,
+    )
 
 
-def pipeline_run(bootstrap: str, database_url: str, messages: list[bytes], wanted: set[str],
-                 state: Path, rate: float | None = None) -> tuple[float, list[float]]:
+def pipeline_run(
+    bootstrap: str,
+    database_url: str,
+    messages: list[bytes],
+    wanted: set[str],
+    state: Path,
+    rate: float | None = None,
+) -> tuple[float, list[float]]:
     """Start a worker and a sink, warm them up, send; return (leads/s, latencies)."""
     settings = settings_for(bootstrap, database_url, state)
     engine = make_engine(database_url)
@@ -206,8 +224,13 @@ async def passthrough(bootstrap: str, messages: list[bytes]) -> float:
     settings = load_settings(kafka_bootstrap_servers=bootstrap)
     ensure_topics(settings, [source, sink])
     await produce(bootstrap, source, messages)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                fetch_max_wait_ms=10, max_partition_fetch_bytes=4 << 20)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=10,
+        max_partition_fetch_bytes=4 << 20,
+    )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2)
     await consumer.start()
     await producer.start()
@@ -242,8 +265,10 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the paced latency run")
-    parser.add_argument("--pg", default=os.environ.get(
-        "HANDOFF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("HANDOFF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    )
     args = parser.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-ups on SIGTERM too
@@ -274,24 +299,36 @@ def main() -> None:
                 say("end to end into PostgreSQL ...")
                 pg_rate, _ = pipeline_run(broker.bootstrap, pg_url, messages, wanted, state)
                 say(f"{pg_rate:,.0f} leads/s; paced run into PostgreSQL ...")
-                rows.append(("end to end into PostgreSQL",
-                             f"{pg_rate:,.0f} leads/s ({pg_rate / ceiling:.1%})"))
+                rows.append(
+                    ("end to end into PostgreSQL", f"{pg_rate:,.0f} leads/s ({pg_rate / ceiling:.1%})")
+                )
                 _, lat = pipeline_run(broker.bootstrap, pg_url, paced, paced_wanted, state, rate=args.rate)
-                rows.append((f"submit->queued at {args.rate:.0f} leads/s (PostgreSQL)",
-                             f"p50 {pct(lat, 50) * 1000:.1f} ms, p95 {pct(lat, 95) * 1000:.1f} ms, "
-                             f"p99 {pct(lat, 99) * 1000:.1f} ms (n={len(lat)})"))
+                rows.append(
+                    (
+                        f"submit->queued at {args.rate:.0f} leads/s (PostgreSQL)",
+                        f"p50 {pct(lat, 50) * 1000:.1f} ms, p95 {pct(lat, 95) * 1000:.1f} ms, "
+                        f"p99 {pct(lat, 99) * 1000:.1f} ms (n={len(lat)})",
+                    )
+                )
             finally:
                 with admin.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
                 admin.dispose()
         say("paced run into SQLite ...")
-        _, lat = pipeline_run(broker.bootstrap, f"sqlite:///{tmp}/paced.db", paced, paced_wanted, state,
-                              rate=args.rate)
-        rows.append((f"submit->queued at {args.rate:.0f} leads/s (SQLite)",
-                     f"p50 {pct(lat, 50) * 1000:.1f} ms, p95 {pct(lat, 95) * 1000:.1f} ms, "
-                     f"p99 {pct(lat, 99) * 1000:.1f} ms (n={len(lat)})"))
-    print(f"\nHandoff pipeline benchmark: {args.leads:,} sample leads, embedded broker (memory), "
-          f"1 stream worker + 1 sink worker")
+        _, lat = pipeline_run(
+            broker.bootstrap, f"sqlite:///{tmp}/paced.db", paced, paced_wanted, state, rate=args.rate
+        )
+        rows.append(
+            (
+                f"submit->queued at {args.rate:.0f} leads/s (SQLite)",
+                f"p50 {pct(lat, 50) * 1000:.1f} ms, p95 {pct(lat, 95) * 1000:.1f} ms, "
+                f"p99 {pct(lat, 99) * 1000:.1f} ms (n={len(lat)})",
+            )
+        )
+    print(
+        f"\nHandoff pipeline benchmark: {args.leads:,} sample leads, embedded broker (memory), "
+        f"1 stream worker + 1 sink worker"
+    )
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
     width = max(len(name) for name, _ in rows)
     print(f"| {'measure':<{width}} | result |\n|{'-' * (width + 2)}|--------|")

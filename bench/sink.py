@@ -36,18 +36,38 @@ def events(n: int) -> list[HandoffEvent]:
     out = []
     for i in range(n):
         person = i - 5 if i % 10 == 9 else i
-        out.append(HandoffEvent(
-            handoff_id=str(uuid.uuid4()), event_id=f"bench-{i}-{uuid.uuid4().hex[:8]}",
-            lead_id=f"lead_{person:024d}", queue="inside-sales", owner="tanaka.hiro",
-            stage=Stage.SQL if i % 3 else Stage.MQL, score=60 + i % 40, fit=30, intent=30,
-            account=Account(name=f"株式会社ベンチ{person}", domain=f"b{person}.example.co.jp", employees=300),
-            reasons=[Reason(rule="fit.business_email", points=15, detail="business domain"),
-                     Reason(rule="intent.form.demo-request", points=30, detail="form demo-request")],
-            rules_version="default@bench",
-            contact=Contact(email=f"p{person}@b{person}.example.co.jp", full_name=f"山田 太郎{person}",
-                            phone="+81312345678", job_title="営業部長", country="JP"),
-            source=Source(form_id="demo-request", utm=Utm(source="google", campaign="expo")),
-            submitted_at=T0, qualified_at=T0, sla_due_at=T0 + timedelta(hours=1)))
+        out.append(
+            HandoffEvent(
+                handoff_id=str(uuid.uuid4()),
+                event_id=f"bench-{i}-{uuid.uuid4().hex[:8]}",
+                lead_id=f"lead_{person:024d}",
+                queue="inside-sales",
+                owner="tanaka.hiro",
+                stage=Stage.SQL if i % 3 else Stage.MQL,
+                score=60 + i % 40,
+                fit=30,
+                intent=30,
+                account=Account(
+                    name=f"株式会社ベンチ{person}", domain=f"b{person}.example.co.jp", employees=300
+                ),
+                reasons=[
+                    Reason(rule="fit.business_email", points=15, detail="business domain"),
+                    Reason(rule="intent.form.demo-request", points=30, detail="form demo-request"),
+                ],
+                rules_version="default@bench",
+                contact=Contact(
+                    email=f"p{person}@b{person}.example.co.jp",
+                    full_name=f"山田 太郎{person}",
+                    phone="+81312345678",
+                    job_title="営業部長",
+                    country="JP",
+                ),
+                source=Source(form_id="demo-request", utm=Utm(source="google", campaign="expo")),
+                submitted_at=T0,
+                qualified_at=T0,
+                sla_due_at=T0 + timedelta(hours=1),
+            )
+        )
     return out
 
 
@@ -58,24 +78,57 @@ def per_row(*, session: Session, events: list[HandoffEvent], now: datetime) -> N
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     ins = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    seen = set(session.scalars(select(HandoffRecord.handoff_id).where(
-        HandoffRecord.handoff_id.in_([e.handoff_id for e in events]))))
+    seen = set(
+        session.scalars(
+            select(HandoffRecord.handoff_id).where(
+                HandoffRecord.handoff_id.in_([e.handoff_id for e in events])
+            )
+        )
+    )
     fresh = [e for e in events if e.handoff_id not in seen]
-    open_rows = {r.lead_id: r for r in session.scalars(select(QueueItem).where(
-        QueueItem.lead_id.in_({e.lead_id for e in fresh}), QueueItem.status.in_(OPEN_STATUSES))
-        .with_for_update())}
+    open_rows = {
+        r.lead_id: r
+        for r in session.scalars(
+            select(QueueItem)
+            .where(QueueItem.lead_id.in_({e.lead_id for e in fresh}), QueueItem.status.in_(OPEN_STATUSES))
+            .with_for_update()
+        )
+    }
     for e in fresh:
         row = open_rows.get(e.lead_id)
-        session.execute(ins(HandoffRecord).values(
-            handoff_id=e.handoff_id, event_id=e.event_id, lead_id=e.lead_id, received_at=now,
-            queue_handoff_id=row.handoff_id if row else e.handoff_id).on_conflict_do_nothing())
+        session.execute(
+            ins(HandoffRecord)
+            .values(
+                handoff_id=e.handoff_id,
+                event_id=e.event_id,
+                lead_id=e.lead_id,
+                received_at=now,
+                queue_handoff_id=row.handoff_id if row else e.handoff_id,
+            )
+            .on_conflict_do_nothing()
+        )
         if row is None:
-            row = QueueItem(handoff_id=e.handoff_id, lead_id=e.lead_id, event_id=e.event_id,
-                            queue=e.queue, owner=e.owner, stage=e.stage.value, score=e.score,
-                            status="open", email=e.contact.email, full_name=e.contact.full_name,
-                            company=e.account.name, country=e.contact.country,
-                            submitted_at=e.submitted_at, queued_at=now, sla_due_at=e.sla_due_at,
-                            updated_at=now, submissions=1, breaches=0, handoff=e.model_dump(mode="json"))
+            row = QueueItem(
+                handoff_id=e.handoff_id,
+                lead_id=e.lead_id,
+                event_id=e.event_id,
+                queue=e.queue,
+                owner=e.owner,
+                stage=e.stage.value,
+                score=e.score,
+                status="open",
+                email=e.contact.email,
+                full_name=e.contact.full_name,
+                company=e.account.name,
+                country=e.contact.country,
+                submitted_at=e.submitted_at,
+                queued_at=now,
+                sla_due_at=e.sla_due_at,
+                updated_at=now,
+                submissions=1,
+                breaches=0,
+                handoff=e.model_dump(mode="json"),
+            )
             session.add(row)
             session.flush()
             open_rows[e.lead_id] = row
@@ -92,7 +145,7 @@ def run(url: str, batch: int, rows: int, writer: object = record_handoffs) -> fl
     started = time.perf_counter()
     for start in range(0, rows, batch):
         with Session(engine) as session, session.begin():
-            writer(session=session, events=data[start:start + batch], now=T0)  # type: ignore[operator]
+            writer(session=session, events=data[start : start + batch], now=T0)  # type: ignore[operator]
     elapsed = time.perf_counter() - started
     with engine.connect() as conn:
         stored = conn.execute(text("select count(*) from handoff_ledger")).scalar()
@@ -146,6 +199,7 @@ def main() -> None:
                         if drop:
                             drop()  # type: ignore[operator]
                     print(f"{name:<12}{label:<9}{batch:>7}{rows:>8}{rate:>10.0f}", flush=True)
+
 
 if __name__ == "__main__":
     main()

@@ -24,9 +24,14 @@ from sqlalchemy import create_engine, text
 
 
 def lead(i: int) -> bytes:
-    return json.dumps({"event_id": f"bench-{i}-{time.time_ns()}",
-                       "submitted_at": "2026-11-27T10:00:00+09:00", "form_id": "contact-sales",
-                       "email": f"rep{i}@acme.co.jp"}).encode()
+    return json.dumps(
+        {
+            "event_id": f"bench-{i}-{time.time_ns()}",
+            "submitted_at": "2026-11-27T10:00:00+09:00",
+            "form_id": "contact-sales",
+            "email": f"rep{i}@acme.co.jp",
+        }
+    ).encode()
 
 
 def wait_row(engine, event_id: str, timeout_s: float = 60) -> float:  # type: ignore[no-untyped-def]
@@ -34,8 +39,9 @@ def wait_row(engine, event_id: str, timeout_s: float = 60) -> float:  # type: ig
     while time.monotonic() < deadline:
         try:
             with engine.connect() as conn:
-                if conn.execute(text("select 1 from handoff_ledger where event_id = :e"),
-                                {"e": event_id}).first():
+                if conn.execute(
+                    text("select 1 from handoff_ledger where event_id = :e"), {"e": event_id}
+                ).first():
                     return time.monotonic()
         except Exception:  # noqa: BLE001 - table not created yet
             pass
@@ -50,8 +56,13 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     db = f"sqlite:///{tmp}/bench.db"
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "streams.cli", "up", "--db", db],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streams.cli", "up", "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=tmp,
+    )
     try:
         assert proc.stdout is not None
         bootstrap = proc.stdout.readline().split()[-1]
@@ -76,8 +87,10 @@ def main() -> None:
         stopped = time.monotonic() - stop
     print(f"launch -> bootstrap address printed : {t_boot - t0:6.2f} s")
     print(f"launch -> first lead in sales_queue : {t_first - t0:6.2f} s (cold start)")
-    print(f"warm submit -> row, {len(warm)} leads      : median {statistics.median(warm) * 1000:.0f} ms, "
-          f"max {max(warm) * 1000:.0f} ms")
+    print(
+        f"warm submit -> row, {len(warm)} leads      : median {statistics.median(warm) * 1000:.0f} ms, "
+        f"max {max(warm) * 1000:.0f} ms"
+    )
     print(f"SIGTERM -> all processes stopped     : {stopped:6.2f} s")
 
 

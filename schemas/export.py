@@ -25,7 +25,8 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, model in EXPORTED.items():
         mode: Literal["validation", "serialization"] = (
-            "validation" if model is LeadSubmitted else "serialization")
+            "validation" if model is LeadSubmitted else "serialization"
+        )
         schema = model.model_json_schema(mode=mode)
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"urn:handoff:schema:{name}"

@@ -122,9 +122,21 @@ class LeadSubmitted(BaseModel):
         return value
 
     @field_validator(
-        "first_name", "last_name", "full_name", "company", "job_title", "phone",
-        "country", "region", "budget", "timeline", "message", "page_url", "referrer",
-        "honeypot", mode="after",
+        "first_name",
+        "last_name",
+        "full_name",
+        "company",
+        "job_title",
+        "phone",
+        "country",
+        "region",
+        "budget",
+        "timeline",
+        "message",
+        "page_url",
+        "referrer",
+        "honeypot",
+        mode="after",
     )
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:

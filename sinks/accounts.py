@@ -48,8 +48,11 @@ def upsert_accounts(*, session: Session, rows: Iterable[Mapping[str, Any]]) -> I
         if values["domain"]:
             found = session.scalar(select(AccountRecord).where(AccountRecord.domain == values["domain"]))
         else:
-            found = session.scalar(select(AccountRecord).where(
-                AccountRecord.domain.is_(None), AccountRecord.name == values["name"]))
+            found = session.scalar(
+                select(AccountRecord).where(
+                    AccountRecord.domain.is_(None), AccountRecord.name == values["name"]
+                )
+            )
         if found is None:
             session.add(AccountRecord(**values, updated_at=now))
             result.inserted += 1

@@ -13,8 +13,20 @@ from sqlalchemy.orm import Session
 from sinks.models import HandoffRecord, QueueItem
 
 # What of a handoff survives erasure: nothing that names or reaches the person.
-_KEEP = ("schema_version", "handoff_id", "queue", "owner", "stage", "score", "fit", "intent",
-         "rules_version", "submitted_at", "qualified_at", "sla_due_at")
+_KEEP = (
+    "schema_version",
+    "handoff_id",
+    "queue",
+    "owner",
+    "stage",
+    "score",
+    "fit",
+    "intent",
+    "rules_version",
+    "submitted_at",
+    "qualified_at",
+    "sla_due_at",
+)
 ERASED = "erased"
 
 
@@ -36,8 +48,9 @@ def redact(handoff: dict[str, Any], handoff_id: str) -> dict[str, Any]:
     out = {k: handoff[k] for k in _KEEP if k in handoff}
     out["lead_id"] = anonymous_id(handoff_id)
     # Reason details can quote the person's data (a domain, a title); the rule and points cannot.
-    out["reasons"] = [{"rule": r.get("rule"), "points": r.get("points", 0)}
-                      for r in handoff.get("reasons") or ()]
+    out["reasons"] = [
+        {"rule": r.get("rule"), "points": r.get("points", 0)} for r in handoff.get("reasons") or ()
+    ]
     account = handoff.get("account") or {}
     out["account"] = {k: account.get(k) for k in ("employees", "industry", "country")}
     source = handoff.get("source") or {}
@@ -46,9 +59,7 @@ def redact(handoff: dict[str, Any], handoff_id: str) -> dict[str, Any]:
     return out
 
 
-def erase_person(
-    *, session: Session, lead_id: str, now: datetime, email: str | None = None
-) -> ErasureResult:
+def erase_person(*, session: Session, lead_id: str, now: datetime, email: str | None = None) -> ErasureResult:
     """Remove one person's data (by person id, and by email when given); a rerun finds nothing."""
     match = QueueItem.lead_id == lead_id
     if email:
@@ -64,6 +75,6 @@ def erase_person(
             row.status, row.outcome, row.closed_at = "closed", ERASED, now
     session.flush()
     ledger = session.execute(
-        update(HandoffRecord).where(HandoffRecord.lead_id == lead_id)
-        .values(lead_id=ERASED))
+        update(HandoffRecord).where(HandoffRecord.lead_id == lead_id).values(lead_id=ERASED)
+    )
     return ErasureResult(queue_rows=len(rows), ledger_rows=int(ledger.rowcount))  # type: ignore[attr-defined]

@@ -30,30 +30,48 @@ def insert_or_ignore(session: Session):  # type: ignore[no-untyped-def]
 
 
 def record_feedback(
-    *, session: Session, event: Feedback, now: datetime, applied: bool = True,
+    *,
+    session: Session,
+    event: Feedback,
+    now: datetime,
+    applied: bool = True,
     published: bool = False,
 ) -> bool:
     """Store a feedback event once; True when it was new."""
-    stmt = insert_or_ignore(session)(FeedbackRecord).values(
-        feedback_id=feedback_id_for(event), handoff_id=event.handoff_id, action=event.action.value,
-        reason=event.reason, by=event.by, at=as_utc(event.at), applied=applied, recorded_at=now,
-        published_at=now if published else None,
-    ).on_conflict_do_nothing().returning(FeedbackRecord.feedback_id)
+    stmt = (
+        insert_or_ignore(session)(FeedbackRecord)
+        .values(
+            feedback_id=feedback_id_for(event),
+            handoff_id=event.handoff_id,
+            action=event.action.value,
+            reason=event.reason,
+            by=event.by,
+            at=as_utc(event.at),
+            applied=applied,
+            recorded_at=now,
+            published_at=now if published else None,
+        )
+        .on_conflict_do_nothing()
+        .returning(FeedbackRecord.feedback_id)
+    )
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT that did nothing.
     return session.scalar(stmt) is not None
 
 
 def set_applied(*, session: Session, event: Feedback, applied: bool) -> None:
     """Note whether a stored event changed its queue row."""
-    session.execute(update(FeedbackRecord)
-                    .where(FeedbackRecord.feedback_id == feedback_id_for(event))
-                    .values(applied=applied))
+    session.execute(
+        update(FeedbackRecord)
+        .where(FeedbackRecord.feedback_id == feedback_id_for(event))
+        .values(applied=applied)
+    )
 
 
 def event_of(row: FeedbackRecord) -> Feedback:
     """The event a stored row stands for."""
-    return Feedback(handoff_id=row.handoff_id, action=row.action,
-                    reason=row.reason, by=row.by, at=as_utc(row.at))
+    return Feedback(
+        handoff_id=row.handoff_id, action=row.action, reason=row.reason, by=row.by, at=as_utc(row.at)
+    )
 
 
 def unpublished_feedback(*, session: Session, before: datetime, limit: int = 500) -> list[Feedback]:
@@ -61,7 +79,9 @@ def unpublished_feedback(*, session: Session, before: datetime, limit: int = 500
     rows = session.scalars(
         select(FeedbackRecord)
         .where(FeedbackRecord.published_at.is_(None), FeedbackRecord.recorded_at < before)
-        .order_by(FeedbackRecord.recorded_at).limit(limit))
+        .order_by(FeedbackRecord.recorded_at)
+        .limit(limit)
+    )
     return [event_of(row) for row in rows]
 
 
@@ -69,20 +89,24 @@ def mark_feedback_published(*, session: Session, events: list[Feedback], now: da
     """Note that these events are on the topic."""
     ids = [feedback_id_for(e) for e in events]
     if ids:
-        session.execute(update(FeedbackRecord).where(FeedbackRecord.feedback_id.in_(ids))
-                        .values(published_at=now))
+        session.execute(
+            update(FeedbackRecord).where(FeedbackRecord.feedback_id.in_(ids)).values(published_at=now)
+        )
 
 
 def unpublished_breaches(*, session: Session, before: datetime, limit: int = 500) -> list[SlaBreachRecord]:
     """SLA breaches handled before ``before`` that are not on the topic yet."""
-    return list(session.scalars(
-        select(SlaBreachRecord)
-        .where(SlaBreachRecord.published_at.is_(None), SlaBreachRecord.breached_at < before)
-        .order_by(SlaBreachRecord.id).limit(limit)))
+    return list(
+        session.scalars(
+            select(SlaBreachRecord)
+            .where(SlaBreachRecord.published_at.is_(None), SlaBreachRecord.breached_at < before)
+            .order_by(SlaBreachRecord.id)
+            .limit(limit)
+        )
+    )
 
 
 def mark_breaches_published(*, session: Session, ids: list[int], now: datetime) -> None:
     """Note that these breaches are on the topic."""
     if ids:
-        session.execute(update(SlaBreachRecord).where(SlaBreachRecord.id.in_(ids))
-                        .values(published_at=now))
+        session.execute(update(SlaBreachRecord).where(SlaBreachRecord.id.in_(ids)).values(published_at=now))

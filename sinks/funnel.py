@@ -43,8 +43,12 @@ class FunnelRow:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "key": self.key, "handed_off": self.handed_off, "accepted": self.accepted,
-            "rejected": self.rejected, "won": self.won, "lost": self.lost,
+            "key": self.key,
+            "handed_off": self.handed_off,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "won": self.won,
+            "lost": self.lost,
             "rejected_by_reason": dict(sorted(self.rejected_by_reason.items())),
             "lost_by_reason": dict(sorted(self.lost_by_reason.items())),
             "median_first_touch_s": self.median_first_touch_s,
@@ -67,10 +71,16 @@ def _keys(by: str, queue: str, handoff: dict[str, Any]) -> Iterable[str]:
 
 def _outcomes(session: Session) -> dict[str, dict[tuple[str, str | None], datetime]]:
     """handoff_id -> {(action, reason): first time}, over applied feedback only."""
-    stmt = (select(FeedbackRecord.handoff_id, FeedbackRecord.action, FeedbackRecord.reason,
-                   func.min(FeedbackRecord.at))
-            .where(FeedbackRecord.applied.is_(True))
-            .group_by(FeedbackRecord.handoff_id, FeedbackRecord.action, FeedbackRecord.reason))
+    stmt = (
+        select(
+            FeedbackRecord.handoff_id,
+            FeedbackRecord.action,
+            FeedbackRecord.reason,
+            func.min(FeedbackRecord.at),
+        )
+        .where(FeedbackRecord.applied.is_(True))
+        .group_by(FeedbackRecord.handoff_id, FeedbackRecord.action, FeedbackRecord.reason)
+    )
     out: dict[str, dict[tuple[str, str | None], datetime]] = defaultdict(dict)
     for handoff_id, action, reason, at in session.execute(stmt):
         out[handoff_id][(action, reason)] = as_utc(at)

@@ -41,18 +41,30 @@ class ConcurrentWrite(StoreError):
 
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), _CHUNK):
-        yield items[start:start + _CHUNK]
+        yield items[start : start + _CHUNK]
 
 
 def _new_row(event: HandoffEvent, now: datetime) -> dict[str, Any]:
     return {
-        "handoff_id": event.handoff_id, "lead_id": event.lead_id, "event_id": event.event_id,
-        "queue": event.queue, "owner": event.owner, "stage": event.stage.value, "score": event.score,
-        "status": "open", "email": event.contact.email, "full_name": event.contact.full_name or None,
-        "company": event.account.name, "country": event.contact.country,
-        "submitted_at": as_utc(event.submitted_at), "queued_at": now,
-        "sla_due_at": as_utc(event.sla_due_at), "updated_at": now, "submissions": 1,
-        "handoff": event.model_dump(mode="json"), "breaches": 0,
+        "handoff_id": event.handoff_id,
+        "lead_id": event.lead_id,
+        "event_id": event.event_id,
+        "queue": event.queue,
+        "owner": event.owner,
+        "stage": event.stage.value,
+        "score": event.score,
+        "status": "open",
+        "email": event.contact.email,
+        "full_name": event.contact.full_name or None,
+        "company": event.account.name,
+        "country": event.contact.country,
+        "submitted_at": as_utc(event.submitted_at),
+        "queued_at": now,
+        "sla_due_at": as_utc(event.sla_due_at),
+        "updated_at": now,
+        "submissions": 1,
+        "handoff": event.model_dump(mode="json"),
+        "breaches": 0,
     }
 
 
@@ -80,9 +92,13 @@ def _fresh(session: Session, events: Sequence[HandoffEvent], result: RecordResul
     seen_events: set[str] = set()
     for chunk in _chunks(unique):
         for handoff_id, event_id in session.execute(
-                select(HandoffRecord.handoff_id, HandoffRecord.event_id).where(or_(
+            select(HandoffRecord.handoff_id, HandoffRecord.event_id).where(
+                or_(
                     HandoffRecord.handoff_id.in_([e.handoff_id for e in chunk]),
-                    HandoffRecord.event_id.in_([e.event_id for e in chunk])))):
+                    HandoffRecord.event_id.in_([e.event_id for e in chunk]),
+                )
+            )
+        ):
             seen_ids.add(handoff_id)
             seen_events.add(event_id)
     fresh = [e for e in unique if e.handoff_id not in seen_ids and e.event_id not in seen_events]
@@ -90,9 +106,7 @@ def _fresh(session: Session, events: Sequence[HandoffEvent], result: RecordResul
     return fresh
 
 
-def record_handoffs(
-    *, session: Session, events: Sequence[HandoffEvent], now: datetime
-) -> RecordResult:
+def record_handoffs(*, session: Session, events: Sequence[HandoffEvent], now: datetime) -> RecordResult:
     """Apply handoffs idempotently: new people get a row, people with an open row get attached."""
     result = RecordResult()
     fresh = _fresh(session, events, result)
@@ -101,11 +115,18 @@ def record_handoffs(
     leads = sorted({e.lead_id for e in fresh})
     open_rows: dict[str, QueueItem] = {}
     for chunk in _chunks(leads):
-        open_rows.update((row.lead_id, row) for row in session.scalars(
-            select(QueueItem).where(QueueItem.lead_id.in_(chunk), QueueItem.status.in_(OPEN_STATUSES))
-            .with_for_update()))
-    existing = {lead: {c: getattr(row, c) for c in ("submissions", "updated_at", "stage", "sla_due_at",
-                                                    "score")} for lead, row in open_rows.items()}
+        open_rows.update(
+            (row.lead_id, row)
+            for row in session.scalars(
+                select(QueueItem)
+                .where(QueueItem.lead_id.in_(chunk), QueueItem.status.in_(OPEN_STATUSES))
+                .with_for_update()
+            )
+        )
+    existing = {
+        lead: {c: getattr(row, c) for c in ("submissions", "updated_at", "stage", "sla_due_at", "score")}
+        for lead, row in open_rows.items()
+    }
     new_rows: dict[str, dict[str, Any]] = {}
     ledger: list[dict[str, Any]] = []
     for event in fresh:
@@ -116,15 +137,27 @@ def record_handoffs(
         else:
             _attach(target, event, now)
             result.attached += 1
-        ledger.append({"handoff_id": event.handoff_id, "event_id": event.event_id,
-                       "lead_id": event.lead_id, "received_at": now,
-                       "queue_handoff_id": open_rows[event.lead_id].handoff_id
-                       if event.lead_id in open_rows else new_rows[event.lead_id]["handoff_id"]})
+        ledger.append(
+            {
+                "handoff_id": event.handoff_id,
+                "event_id": event.event_id,
+                "lead_id": event.lead_id,
+                "received_at": now,
+                "queue_handoff_id": open_rows[event.lead_id].handoff_id
+                if event.lead_id in open_rows
+                else new_rows[event.lead_id]["handoff_id"],
+            }
+        )
     # executemany form: compiled once, sent as multi-row INSERTs by the driver layer.
     conn = session.connection()
-    written = set(conn.execute(
-        insert_or_ignore(session)(HandoffRecord.__table__).on_conflict_do_nothing()
-        .returning(HandoffRecord.handoff_id), ledger).scalars())
+    written = set(
+        conn.execute(
+            insert_or_ignore(session)(HandoffRecord.__table__)
+            .on_conflict_do_nothing()
+            .returning(HandoffRecord.handoff_id),
+            ledger,
+        ).scalars()
+    )
     if len(written) != len(ledger):
         raise ConcurrentWrite(f"{len(ledger) - len(written)} handoffs were recorded by another writer")
     if new_rows:
@@ -141,8 +174,9 @@ def record_handoffs(
 def count_by_queue(*, session: Session) -> list[tuple[str, str, str, int, int]]:
     """Return (queue, stage, status, rows, submissions) for a summary."""
     stmt = (
-        select(QueueItem.queue, QueueItem.stage, QueueItem.status, func.count(),
-               func.sum(QueueItem.submissions))
+        select(
+            QueueItem.queue, QueueItem.stage, QueueItem.status, func.count(), func.sum(QueueItem.submissions)
+        )
         .group_by(QueueItem.queue, QueueItem.stage, QueueItem.status)
         .order_by(QueueItem.queue, QueueItem.stage, QueueItem.status)
     )
@@ -153,6 +187,5 @@ def recorded_event_ids(*, session: Session, event_ids: Sequence[str]) -> set[str
     """Return which of these event ids the sink has applied."""
     found: set[str] = set()
     for chunk in _chunks(event_ids):
-        found.update(session.scalars(
-            select(HandoffRecord.event_id).where(HandoffRecord.event_id.in_(chunk))))
+        found.update(session.scalars(select(HandoffRecord.event_id).where(HandoffRecord.event_id.in_(chunk))))
     return found

@@ -77,4 +77,5 @@ def require_current(engine: Engine) -> None:
     if current != head:
         raise SchemaOutOfDate(
             f"database schema is at {current or 'nothing'}, this code needs {head}: "
-            "run `handoff db upgrade` (uses HANDOFF_DATABASE_URL)")
+            "run `handoff db upgrade` (uses HANDOFF_DATABASE_URL)"
+        )

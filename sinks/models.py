@@ -78,7 +78,9 @@ class QueueItem(Base):
     __table_args__ = (
         # At most one open or claimed row per person.
         Index(
-            "uq_sales_queue_open_lead", "lead_id", unique=True,
+            "uq_sales_queue_open_lead",
+            "lead_id",
+            unique=True,
             sqlite_where=text("status IN ('open', 'claimed')"),
             postgresql_where=text("status IN ('open', 'claimed')"),
         ),
@@ -147,4 +149,3 @@ class SlaBreachRecord(Base):
         UniqueConstraint("handoff_id", "due_at", name="uq_sla_breaches_handoff_due"),
         Index("ix_sla_breaches_unpublished", "published_at"),
     )
-

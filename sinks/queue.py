@@ -21,14 +21,27 @@ from sinks.models import QueueItem
 from sinks.transitions import NotFound, NotYours, QueueError, Transition, check_transition
 
 __all__ = [
-    "RecordResult", "act", "apply_feedback", "claim_next", "count_by_queue", "count_claimable", "get_item",
-    "list_items", "mark_status", "record_handoffs", "recorded_event_ids",
+    "RecordResult",
+    "act",
+    "apply_feedback",
+    "claim_next",
+    "count_by_queue",
+    "count_claimable",
+    "get_item",
+    "list_items",
+    "mark_status",
+    "record_handoffs",
+    "recorded_event_ids",
 ]
 
 
 def list_items(
-    *, session: Session, queue: str | None = None, owner: str | None = None,
-    status: Collection[str] | None = None, limit: int = 100,
+    *,
+    session: Session,
+    queue: str | None = None,
+    owner: str | None = None,
+    status: Collection[str] | None = None,
+    limit: int = 100,
 ) -> list[QueueItem]:
     """Queue rows matching the filters, most urgent first."""
     stmt = select(QueueItem)
@@ -50,8 +63,9 @@ def get_item(*, session: Session, handoff_id: str) -> QueueItem:
     return row
 
 
-def _changes(rule: Transition, action: FeedbackAction, row: QueueItem, by: str | None,
-             reason: str | None, at: datetime) -> dict[str, Any]:
+def _changes(
+    rule: Transition, action: FeedbackAction, row: QueueItem, by: str | None, reason: str | None, at: datetime
+) -> dict[str, Any]:
     values: dict[str, Any] = {"status": rule.target, "updated_at": at}
     if action in (FeedbackAction.CLAIMED, FeedbackAction.ACCEPTED, FeedbackAction.REJECTED):
         values["owner"] = by or row.owner
@@ -69,34 +83,60 @@ def _changes(rule: Transition, action: FeedbackAction, row: QueueItem, by: str |
 
 def _check_owner(row: QueueItem, action: FeedbackAction, by: str | None) -> None:
     if row.owner is not None and row.owner != by:
-        raise NotYours(f"handoff {row.handoff_id} belongs to {row.owner}; {by} cannot mark it "
-                       f"{action.value}")
+        raise NotYours(f"handoff {row.handoff_id} belongs to {row.owner}; {by} cannot mark it {action.value}")
 
 
 def _transition(
-    *, session: Session, row: QueueItem, action: FeedbackAction, by: str | None,
-    reason: str | None, allowed_reasons: Collection[str] | None, at: datetime, enforce_owner: bool,
+    *,
+    session: Session,
+    row: QueueItem,
+    action: FeedbackAction,
+    by: str | None,
+    reason: str | None,
+    allowed_reasons: Collection[str] | None,
+    at: datetime,
+    enforce_owner: bool,
 ) -> None:
-    rule = check_transition(handoff_id=row.handoff_id, status=row.status, action=action,
-                            reason=reason, allowed_reasons=allowed_reasons)
+    rule = check_transition(
+        handoff_id=row.handoff_id,
+        status=row.status,
+        action=action,
+        reason=reason,
+        allowed_reasons=allowed_reasons,
+    )
     if enforce_owner:
         _check_owner(row, action, by)
     guard = [QueueItem.handoff_id == row.handoff_id, QueueItem.status == row.status]
     guard.append(QueueItem.owner.is_(None) if row.owner is None else QueueItem.owner == row.owner)
-    done = session.execute(update(QueueItem).where(*guard)
-                           .values(**_changes(rule, action, row, by, reason, at)))
+    done = session.execute(
+        update(QueueItem).where(*guard).values(**_changes(rule, action, row, by, reason, at))
+    )
     if not done.rowcount:  # type: ignore[attr-defined]
         raise QueueError(f"handoff {row.handoff_id} changed while you acted on it; look again")
 
 
 def act(
-    *, session: Session, handoff_id: str, action: FeedbackAction, by: str, now: datetime,
-    reason: str | None = None, allowed_reasons: Collection[str] | None = None,
+    *,
+    session: Session,
+    handoff_id: str,
+    action: FeedbackAction,
+    by: str,
+    now: datetime,
+    reason: str | None = None,
+    allowed_reasons: Collection[str] | None = None,
 ) -> tuple[QueueItem, Feedback]:
     """Apply a rep's action to a handoff and record its feedback event; raises QueueError."""
     row = get_item(session=session, handoff_id=handoff_id)
-    _transition(session=session, row=row, action=action, by=by, reason=reason,
-                allowed_reasons=allowed_reasons, at=now, enforce_owner=True)
+    _transition(
+        session=session,
+        row=row,
+        action=action,
+        by=by,
+        reason=reason,
+        allowed_reasons=allowed_reasons,
+        at=now,
+        enforce_owner=True,
+    )
     event = Feedback(handoff_id=handoff_id, action=action, reason=reason, by=by, at=now)
     record_feedback(session=session, event=event, now=now)
     return get_item(session=session, handoff_id=handoff_id), event
@@ -110,9 +150,14 @@ def claim_next(*, session: Session, queue: str, rep: str, now: datetime) -> tupl
     """
     candidates = (
         select(QueueItem.handoff_id)
-        .where(QueueItem.queue == queue, QueueItem.status == "open",
-               or_(QueueItem.owner.is_(None), QueueItem.owner == rep))
-        .order_by(QueueItem.sla_due_at, QueueItem.queued_at, QueueItem.handoff_id).limit(1))
+        .where(
+            QueueItem.queue == queue,
+            QueueItem.status == "open",
+            or_(QueueItem.owner.is_(None), QueueItem.owner == rep),
+        )
+        .order_by(QueueItem.sla_due_at, QueueItem.queued_at, QueueItem.handoff_id)
+        .limit(1)
+    )
     claim = {"status": "claimed", "owner": rep, "claimed_at": now, "updated_at": now}
     if session.get_bind().dialect.name == "postgresql":
         handoff_id = session.scalar(candidates.with_for_update(skip_locked=True))
@@ -123,7 +168,9 @@ def claim_next(*, session: Session, queue: str, rep: str, now: datetime) -> tupl
         handoff_id = session.scalar(
             update(QueueItem)
             .where(QueueItem.handoff_id == candidates.scalar_subquery(), QueueItem.status == "open")
-            .values(**claim).returning(QueueItem.handoff_id))
+            .values(**claim)
+            .returning(QueueItem.handoff_id)
+        )
         if handoff_id is None:
             return None
     event = Feedback(handoff_id=handoff_id, action=FeedbackAction.CLAIMED, by=rep, at=now)
@@ -143,8 +190,16 @@ def apply_feedback(*, session: Session, event: Feedback, now: datetime) -> str:
     try:
         if row is None:
             raise NotFound(event.handoff_id)
-        _transition(session=session, row=row, action=event.action, by=event.by, reason=event.reason,
-                    allowed_reasons=None, at=event.at, enforce_owner=False)
+        _transition(
+            session=session,
+            row=row,
+            action=event.action,
+            by=event.by,
+            reason=event.reason,
+            allowed_reasons=None,
+            at=event.at,
+            enforce_owner=False,
+        )
     except QueueError:
         set_applied(session=session, event=event, applied=False)
         return "ignored"
@@ -154,15 +209,22 @@ def apply_feedback(*, session: Session, event: Feedback, now: datetime) -> str:
 def mark_status(*, session: Session, handoff_id: str, status: str, now: datetime) -> bool:
     """Set a queue row's status; True when the row exists."""
     res = session.execute(
-        update(QueueItem).where(QueueItem.handoff_id == handoff_id)
-        .values(status=status, updated_at=now)
+        update(QueueItem).where(QueueItem.handoff_id == handoff_id).values(status=status, updated_at=now)
     )
     return bool(res.rowcount)  # type: ignore[attr-defined]
 
 
 def count_claimable(*, session: Session, queue: str, rep: str) -> int:
     """Open rows in a queue that ``rep`` could claim next."""
-    return int(session.scalar(
-        select(func.count()).select_from(QueueItem)
-        .where(QueueItem.queue == queue, QueueItem.status == "open",
-               or_(QueueItem.owner.is_(None), QueueItem.owner == rep))) or 0)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(QueueItem)
+            .where(
+                QueueItem.queue == queue,
+                QueueItem.status == "open",
+                or_(QueueItem.owner.is_(None), QueueItem.owner == rep),
+            )
+        )
+        or 0
+    )

@@ -15,17 +15,30 @@ from sinks.transitions import as_utc
 
 def overdue(*, session: Session, now: datetime, limit: int = 200) -> list[QueueItem]:
     """Open or claimed handoffs past their deadline whose breach was not handled yet."""
-    handled = exists().where(and_(SlaBreachRecord.handoff_id == QueueItem.handoff_id,
-                                  SlaBreachRecord.due_at == QueueItem.sla_due_at))
-    return list(session.scalars(
-        select(QueueItem)
-        .where(QueueItem.status.in_(OPEN_STATUSES), QueueItem.sla_due_at <= now, ~handled)
-        .order_by(QueueItem.sla_due_at).limit(limit)))
+    handled = exists().where(
+        and_(
+            SlaBreachRecord.handoff_id == QueueItem.handoff_id, SlaBreachRecord.due_at == QueueItem.sla_due_at
+        )
+    )
+    return list(
+        session.scalars(
+            select(QueueItem)
+            .where(QueueItem.status.in_(OPEN_STATUSES), QueueItem.sla_due_at <= now, ~handled)
+            .order_by(QueueItem.sla_due_at)
+            .limit(limit)
+        )
+    )
 
 
 def apply_breach(
-    *, session: Session, row: QueueItem, action: str, to_owner: str | None, to_queue: str,
-    new_due_at: datetime | None, now: datetime,
+    *,
+    session: Session,
+    row: QueueItem,
+    action: str,
+    to_owner: str | None,
+    to_queue: str,
+    new_due_at: datetime | None,
+    now: datetime,
 ) -> SlaBreachRecord | None:
     """Record the breach and move the handoff in one transaction; None when it was already handled.
 
@@ -34,12 +47,22 @@ def apply_breach(
     """
     due_at = as_utc(row.sla_due_at)
     breach_id = session.scalar(
-        insert_or_ignore(session)(SlaBreachRecord).values(
-            handoff_id=row.handoff_id, due_at=due_at, breached_at=now, breach=row.breaches + 1,
+        insert_or_ignore(session)(SlaBreachRecord)
+        .values(
+            handoff_id=row.handoff_id,
+            due_at=due_at,
+            breached_at=now,
+            breach=row.breaches + 1,
             action=action,
-            from_owner=row.owner, to_owner=to_owner, from_queue=row.queue, to_queue=to_queue,
+            from_owner=row.owner,
+            to_owner=to_owner,
+            from_queue=row.queue,
+            to_queue=to_queue,
             new_due_at=new_due_at,
-        ).on_conflict_do_nothing().returning(SlaBreachRecord.id))
+        )
+        .on_conflict_do_nothing()
+        .returning(SlaBreachRecord.id)
+    )
     if breach_id is None:
         return None
     moved = to_owner != row.owner or to_queue != row.queue
@@ -51,9 +74,14 @@ def apply_breach(
     owner_guard = QueueItem.owner.is_(None) if row.owner is None else QueueItem.owner == row.owner
     done = session.execute(
         update(QueueItem)
-        .where(QueueItem.handoff_id == row.handoff_id, QueueItem.sla_due_at == due_at,
-               QueueItem.status.in_(OPEN_STATUSES), owner_guard)
-        .values(**values))
+        .where(
+            QueueItem.handoff_id == row.handoff_id,
+            QueueItem.sla_due_at == due_at,
+            QueueItem.status.in_(OPEN_STATUSES),
+            owner_guard,
+        )
+        .values(**values)
+    )
     if not done.rowcount:  # type: ignore[attr-defined]
         # A rep acted between the check and now: no breach after all.
         raise StaleBreach(row.handoff_id)

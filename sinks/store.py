@@ -46,8 +46,7 @@ def create_schema(engine: Engine) -> None:
     upgrade(engine)
 
 
-def read_or(database_url: str, read: Callable[[Session], T], *, fallback: T, what: str,
-            meanwhile: str) -> T:
+def read_or(database_url: str, read: Callable[[Session], T], *, fallback: T, what: str, meanwhile: str) -> T:
     """Run one read on a short-lived engine; an unreachable store gives ``fallback``, logged."""
     engine = make_engine(database_url)
     try:

@@ -50,14 +50,25 @@ TRANSITIONS: dict[FeedbackAction, Transition] = {
     FeedbackAction.LOST: Transition(("accepted",), "closed", needs_reason=True, outcome="lost"),
 }
 
-DEFAULT_REJECT_REASONS = ("not_a_fit", "no_budget", "bad_contact_data", "duplicate", "competitor",
-                          "student_or_job_seeker", "spam", "other")
-DEFAULT_LOST_REASONS = ("no_budget", "no_decision", "competitor", "timing", "price",
-                        "no_response", "other")
+DEFAULT_REJECT_REASONS = (
+    "not_a_fit",
+    "no_budget",
+    "bad_contact_data",
+    "duplicate",
+    "competitor",
+    "student_or_job_seeker",
+    "spam",
+    "other",
+)
+DEFAULT_LOST_REASONS = ("no_budget", "no_decision", "competitor", "timing", "price", "no_response", "other")
 
 
 def check_transition(
-    *, handoff_id: str, status: str, action: FeedbackAction, reason: str | None,
+    *,
+    handoff_id: str,
+    status: str,
+    action: FeedbackAction,
+    reason: str | None,
     allowed_reasons: Collection[str] | None,
 ) -> Transition:
     """Return the transition for ``action`` from ``status`` or raise a clear error."""
@@ -65,13 +76,15 @@ def check_transition(
     if status not in rule.sources:
         raise InvalidTransition(
             f"cannot mark handoff {handoff_id} {action.value}: it is {status} "
-            f"({action.value} is allowed from {' or '.join(rule.sources)})")
+            f"({action.value} is allowed from {' or '.join(rule.sources)})"
+        )
     if rule.needs_reason:
         if not reason:
             raise BadReason(f"{action.value} needs a reason: one of {', '.join(allowed_reasons or ())}")
         if allowed_reasons is not None and reason not in allowed_reasons:
-            raise BadReason(f"unknown {action.value} reason {reason!r}: use one of "
-                            f"{', '.join(allowed_reasons)}")
+            raise BadReason(
+                f"unknown {action.value} reason {reason!r}: use one of {', '.join(allowed_reasons)}"
+            )
     elif reason:
         raise BadReason(f"{action.value} takes no reason")
     return rule

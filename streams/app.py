@@ -17,7 +17,6 @@ from streams.kafka.faust_transport import Transport
 AGENTS = (intake, route, feedback, sla)
 
 
-
 def create_app(settings: Settings) -> faust.App:
     """Build the stream workers' Faust app and register its agents."""
     group = settings.worker.group

@@ -36,8 +36,17 @@ from streams.logic.submission import (
 )
 
 __all__ = [
-    "KEY_HEADER", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "DeliveryError", "InvalidLead",
-    "LeadProducer", "build_lead", "key_of", "nest_form_fields", "signature_of", "signed_headers",
+    "KEY_HEADER",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "DeliveryError",
+    "InvalidLead",
+    "LeadProducer",
+    "build_lead",
+    "key_of",
+    "nest_form_fields",
+    "signature_of",
+    "signed_headers",
 ]
 
 
@@ -49,8 +58,12 @@ class LeadProducer(Producer):
     """
 
     def __init__(
-        self, bootstrap_servers: str | list[str], *, topic: str = "leads.submitted",
-        timeout_s: float = 10.0, **config: Any,
+        self,
+        bootstrap_servers: str | list[str],
+        *,
+        topic: str = "leads.submitted",
+        timeout_s: float = 10.0,
+        **config: Any,
     ) -> None:
         super().__init__(bootstrap_servers, timeout_s=timeout_s, client_id="handoff-producer", **config)
         self.topic = topic

@@ -36,7 +36,10 @@ def run_stream_worker(settings: Settings) -> None:
     if settings.ops.metrics_port:
         _serve_metrics(app, settings)
     worker = faust.Worker(
-        app, loglevel=settings.log.level.upper(), quiet=True, redirect_stdouts=False,
+        app,
+        loglevel=settings.log.level.upper(),
+        quiet=True,
+        redirect_stdouts=False,
         logging_config=logging_config(settings.log.level, settings.log.format),
     )
     # At WARNING and above Faust's terminal spinner sets the root logger to DEBUG, so every

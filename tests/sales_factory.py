@@ -16,18 +16,35 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 def handoff(n: int, **over: Any) -> HandoffEvent:
     """A handoff for person ``n``, due ``n`` minutes after T0 (so lower n is more urgent)."""
     fields: dict[str, Any] = {
-        "handoff_id": f"h-{n:04d}", "event_id": f"e-{n:04d}", "lead_id": f"lead-{n:04d}",
+        "handoff_id": f"h-{n:04d}",
+        "event_id": f"e-{n:04d}",
+        "lead_id": f"lead-{n:04d}",
         "account": Account(name=f"株式会社テスト{n}", domain=f"c{n}.example.co.jp", employees=500),
-        "queue": "inside-sales", "owner": None, "stage": Stage.SQL, "score": 80, "fit": 40,
+        "queue": "inside-sales",
+        "owner": None,
+        "stage": Stage.SQL,
+        "score": 80,
+        "fit": 40,
         "intent": 40,
-        "reasons": [Reason(rule="fit.business_email", points=15, detail=f"business domain c{n}.jp"),
-                    Reason(rule="intent.form.demo-request", points=30)],
+        "reasons": [
+            Reason(rule="fit.business_email", points=15, detail=f"business domain c{n}.jp"),
+            Reason(rule="intent.form.demo-request", points=30),
+        ],
         "rules_version": "default@test",
-        "contact": Contact(email=f"taro{n}@c{n}.example.co.jp", full_name=f"山田 太郎{n}",
-                           phone="+81312345678", job_title="営業部長", country="JP"),
-        "source": Source(form_id="demo-request", page_url="https://example.jp/demo?email=x",
-                         utm=Utm(source="google", campaign="expo-tokyo")),
-        "submitted_at": T0 - timedelta(hours=1), "qualified_at": T0,
+        "contact": Contact(
+            email=f"taro{n}@c{n}.example.co.jp",
+            full_name=f"山田 太郎{n}",
+            phone="+81312345678",
+            job_title="営業部長",
+            country="JP",
+        ),
+        "source": Source(
+            form_id="demo-request",
+            page_url="https://example.jp/demo?email=x",
+            utm=Utm(source="google", campaign="expo-tokyo"),
+        ),
+        "submitted_at": T0 - timedelta(hours=1),
+        "qualified_at": T0,
         "sla_due_at": T0 + timedelta(minutes=n),
     }
     fields.update(over)
@@ -50,8 +67,9 @@ def read_topic(
     import orjson
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             fetch_max_wait_ms=50)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, fetch_max_wait_ms=50
+    )
     try:
         parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
         consumer.assign(parts)

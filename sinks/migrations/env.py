@@ -29,8 +29,12 @@ def _render_item(kind: str, obj: Any, _autogen: Any) -> str | Literal[False]:
 def run_migrations_online() -> None:
     """Migrate over the connection handed in by ``sinks.migrate``."""
     connection = context.config.attributes["connection"]
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", render_item=_render_item)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        render_item=_render_item,
+    )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
             # Two workers starting together must not both run the same DDL.

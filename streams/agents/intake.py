@@ -68,7 +68,8 @@ def register(app: faust.App, settings: Settings) -> Any:
     async def refresh_accounts() -> None:
         # The index is swapped whole, so a lead sees either the old or the new one.
         matcher.index = await asyncio.to_thread(
-            load_index, settings.database.url, fuzzy_min=settings.policy.account_match_min)
+            load_index, settings.database.url, fuzzy_min=settings.policy.account_match_min
+        )
 
     @app.agent(submitted, name="handoff.intake")
     async def intake(stream: faust.StreamT[bytes]) -> None:
@@ -80,27 +81,40 @@ def register(app: faust.App, settings: Settings) -> Any:
             else:
                 outcome = decide(event.value, position, policy, enrichers=enrichers)
             if isinstance(outcome, DeadLetter):
-                log.warning("dead letter %s at %s/%s/%s: %s", outcome.error.value, msg.topic,
-                            msg.partition, msg.offset, outcome.detail)
+                log.warning(
+                    "dead letter %s at %s/%s/%s: %s",
+                    outcome.error.value,
+                    msg.topic,
+                    msg.partition,
+                    msg.offset,
+                    outcome.detail,
+                )
                 metrics.record_outcome("dead_letter", outcome.error.value)
                 await dlq.send(value=outcome.model_dump_json().encode())
             elif recent.seen(outcome.event_id):
                 log.info("event %s seen before: idempotent no-op", outcome.event_id)
                 metrics.record_outcome("no_op", "seen_before")
             elif isinstance(outcome, NurtureEvent):
-                log.debug("nurture %s (%s): %s", outcome.event_id, outcome.disposition.value,
-                          outcome.contact.email)
+                log.debug(
+                    "nurture %s (%s): %s", outcome.event_id, outcome.disposition.value, outcome.contact.email
+                )
                 metrics.record_outcome("nurture", outcome.disposition.value)
-                await nurture.send(key=outcome.lead_id.encode(),
-                                   value=outcome.model_dump_json().encode())
+                await nurture.send(key=outcome.lead_id.encode(), value=outcome.model_dump_json().encode())
             elif isinstance(outcome, HandoffEvent):
-                log.debug("handoff %s to %s: %s, %s", outcome.event_id, outcome.queue,
-                          outcome.contact.email, outcome.contact.phone)
+                log.debug(
+                    "handoff %s to %s: %s, %s",
+                    outcome.event_id,
+                    outcome.queue,
+                    outcome.contact.email,
+                    outcome.contact.phone,
+                )
                 metrics.record_outcome("handoff", outcome.queue)
                 # The submitted record's timestamp rides along so the sink can time speed-to-lead.
                 stamp = str(int(msg.timestamp * 1000)).encode()
-                await routing.send(key=outcome.queue.encode(),
-                                   value=outcome.model_dump_json().encode(),
-                                   headers={metrics.SUBMITTED_HEADER: stamp})
+                await routing.send(
+                    key=outcome.queue.encode(),
+                    value=outcome.model_dump_json().encode(),
+                    headers={metrics.SUBMITTED_HEADER: stamp},
+                )
 
     return intake

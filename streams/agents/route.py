@@ -70,8 +70,10 @@ def register(app: faust.App, settings: Settings) -> Any:
     async def route(stream: faust.StreamT[bytes]) -> None:
         async for record in stream.events():
             assigned = assign(HandoffEvent.model_validate_json(record.value))
-            await handoff.send(key=assigned.lead_id.encode(),
-                               value=assigned.model_dump_json().encode(),
-                               headers=_passed_on(record.message.headers))
+            await handoff.send(
+                key=assigned.lead_id.encode(),
+                value=assigned.model_dump_json().encode(),
+                headers=_passed_on(record.message.headers),
+            )
 
     return route

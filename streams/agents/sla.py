@@ -41,8 +41,10 @@ class SlaChecker:
         """Handle every overdue handoff; returns how many breaches this call handled."""
         now = now or datetime.now(UTC)
         with Session(self.engine) as session:
-            found = [Overdue(r.handoff_id, r.queue, r.owner, as_utc(r.sla_due_at), r.breaches)
-                     for r in overdue(session=session, now=now)]
+            found = [
+                Overdue(r.handoff_id, r.queue, r.owner, as_utc(r.sla_due_at), r.breaches)
+                for r in overdue(session=session, now=now)
+            ]
         handled = 0
         for item in found:
             decision = decide_breach(item, self.sla, self.rosters, now)
@@ -51,15 +53,26 @@ class SlaChecker:
                     row = session.get_one(QueueItem, item.handoff_id)
                     if as_utc(row.sla_due_at) != item.due_at or row.owner != item.owner:
                         continue  # changed since we looked; the next check decides afresh
-                    done = apply_breach(session=session, row=row, action=decision.action.value,
-                                        to_owner=decision.to_owner, to_queue=decision.to_queue,
-                                        new_due_at=decision.new_due_at, now=now)
+                    done = apply_breach(
+                        session=session,
+                        row=row,
+                        action=decision.action.value,
+                        to_owner=decision.to_owner,
+                        to_queue=decision.to_queue,
+                        new_due_at=decision.new_due_at,
+                        now=now,
+                    )
             except StaleBreach:
                 continue
             if done is not None:
                 handled += 1
-                log.info("SLA breach %s: %s (%s -> %s)", item.handoff_id, decision.action.value,
-                         item.owner, decision.to_owner if decision.to_owner else decision.to_queue)
+                log.info(
+                    "SLA breach %s: %s (%s -> %s)",
+                    item.handoff_id,
+                    decision.action.value,
+                    item.owner,
+                    decision.to_owner if decision.to_owner else decision.to_queue,
+                )
         return handled
 
 

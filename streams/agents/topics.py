@@ -9,5 +9,4 @@ import faust
 
 def raw_topic(app: faust.App, name: str) -> Any:
     """A topic whose keys and values pass through as bytes."""
-    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw",
-                     value_serializer="raw")
+    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")

@@ -53,6 +53,7 @@ def accounts_import(csv_file: Path, database_url: str | None) -> None:
     reps = set(policy_at(settings.policy.rules_file).reps)
     unknown = sorted({r.owner for r in rows if r.owner and r.owner not in reps})
     if unknown:
-        click.echo(f"warning: owners not in the policy's reps (their leads route normally): {unknown}",
-                   err=True)
+        click.echo(
+            f"warning: owners not in the policy's reps (their leads route normally): {unknown}", err=True
+        )
     click.echo(f"imported {len(rows)} accounts: {result.inserted} new, {result.updated} updated")

@@ -23,8 +23,11 @@ def db_upgrade() -> None:
         before, after = upgrade(engine)
     finally:
         engine.dispose()
-    click.echo(f"database schema: {before or 'empty'} -> {after}" if before != after
-               else f"database schema already at {after}")
+    click.echo(
+        f"database schema: {before or 'empty'} -> {after}"
+        if before != after
+        else f"database schema already at {after}"
+    )
 
 
 @db.command("revision")

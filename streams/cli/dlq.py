@@ -38,8 +38,9 @@ def parse_since(value: str | None, now: datetime | None = None) -> datetime | No
 
 _filters = [
     click.option("--since", help="Only dead letters newer than this (15m, 2h, 7d or an ISO time)."),
-    click.option("--error", "error", type=click.Choice([e.value for e in ErrorCode]),
-                 help="Only this error code."),
+    click.option(
+        "--error", "error", type=click.Choice([e.value for e in ErrorCode]), help="Only this error code."
+    ),
 ]
 
 
@@ -51,8 +52,11 @@ def _with_filters(func: F) -> F:
 
 def _letters(since: str | None, error: str | None) -> list[StoredDeadLetter]:
     settings = load_settings()
-    return list(read_dead_letters(settings.kafka.bootstrap_servers, settings.topics.dlq,
-                                  since=parse_since(since), error=error))
+    return list(
+        read_dead_letters(
+            settings.kafka.bootstrap_servers, settings.topics.dlq, since=parse_since(since), error=error
+        )
+    )
 
 
 @click.group()
@@ -69,12 +73,23 @@ def dlq_list(since: str | None, error: str | None, as_json: bool) -> None:
     for stored in letters:
         doc = stored.letter
         if as_json:
-            click.echo(json.dumps({"id": stored.id, "failed_at": doc.failed_at.isoformat(),
-                                   "error": doc.error.value, "event_id": doc.event_id,
-                                   "fields": doc.fields, "detail": doc.detail}))
+            click.echo(
+                json.dumps(
+                    {
+                        "id": stored.id,
+                        "failed_at": doc.failed_at.isoformat(),
+                        "error": doc.error.value,
+                        "event_id": doc.event_id,
+                        "fields": doc.fields,
+                        "detail": doc.detail,
+                    }
+                )
+            )
         else:
-            click.echo(f"{stored.id:<10} {doc.failed_at:%Y-%m-%d %H:%M:%S}  {doc.error.value:<15} "
-                       f"{doc.event_id or '-':<30} {','.join(doc.fields) or '-'}")
+            click.echo(
+                f"{stored.id:<10} {doc.failed_at:%Y-%m-%d %H:%M:%S}  {doc.error.value:<15} "
+                f"{doc.event_id or '-':<30} {','.join(doc.fields) or '-'}"
+            )
     if not as_json:
         click.echo(f"{len(letters)} dead letters", err=True)
 
@@ -86,8 +101,9 @@ def _find(ids: tuple[str, ...], since: str | None, error: str | None) -> list[St
     by_id = {s.id: s for s in letters}
     missing = [i for i in ids if i not in by_id]
     if missing:
-        raise click.ClickException(f"no dead letter with id {', '.join(missing)} "
-                                   "(ids are PARTITION:OFFSET, see `handoff dlq list`)")
+        raise click.ClickException(
+            f"no dead letter with id {', '.join(missing)} (ids are PARTITION:OFFSET, see `handoff dlq list`)"
+        )
     return [by_id[i] for i in ids]
 
 
@@ -97,22 +113,29 @@ def dlq_show(dead_letter_id: str) -> None:
     """Print one dead letter: what failed, where it came from, then the payload as it arrived."""
     stored = _find((dead_letter_id,), None, None)[0]
     doc = stored.letter
-    click.echo(f"id:       {stored.id}\nerror:    {doc.error.value}\ndetail:   {doc.detail}\n"
-               f"fields:   {', '.join(doc.fields) or '-'}\nevent_id: {doc.event_id or '-'}\n"
-               f"source:   {doc.source.topic}/{doc.source.partition}/{doc.source.offset}\n"
-               f"failed:   {doc.failed_at.isoformat()}\npayload ({doc.payload_encoding}):")
+    click.echo(
+        f"id:       {stored.id}\nerror:    {doc.error.value}\ndetail:   {doc.detail}\n"
+        f"fields:   {', '.join(doc.fields) or '-'}\nevent_id: {doc.event_id or '-'}\n"
+        f"source:   {doc.source.topic}/{doc.source.partition}/{doc.source.offset}\n"
+        f"failed:   {doc.failed_at.isoformat()}\npayload ({doc.payload_encoding}):"
+    )
     sys.stdout.buffer.write(payload_bytes(doc) + b"\n")
 
 
 @dlq.command("replay")
 @click.argument("ids", nargs=-1)
 @_with_filters
-@click.option("--file", "fixed", type=click.Path(dir_okay=False, path_type=Path),
-              help="Send this repaired message instead of the stored payload (one id only).")
+@click.option(
+    "--file",
+    "fixed",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Send this repaired message instead of the stored payload (one id only).",
+)
 @click.option("--edit", is_flag=True, help="Repair each payload in $EDITOR before sending it.")
 @click.option("--dry-run", is_flag=True, help="Say what would be sent, send nothing.")
-def dlq_replay(ids: tuple[str, ...], since: str | None, error: str | None, fixed: Path | None,
-               edit: bool, dry_run: bool) -> None:
+def dlq_replay(
+    ids: tuple[str, ...], since: str | None, error: str | None, fixed: Path | None, edit: bool, dry_run: bool
+) -> None:
     """Send dead letters (by id, or all matching the filters) back where they were read.
 
     Leads go back to leads.submitted, handoffs the store refused back to leads.handoff. A
@@ -138,8 +161,9 @@ def dlq_replay(ids: tuple[str, ...], since: str | None, error: str | None, fixed
                 click.echo(f"{stored.id}: unchanged, skipped", err=True)
                 continue
             body = edited.strip().encode()
-        messages.append((stored.id, _replay_topic(stored, settings.topics.submitted, settings.topics.handoff),
-                         body))
+        messages.append(
+            (stored.id, _replay_topic(stored, settings.topics.submitted, settings.topics.handoff), body)
+        )
     if dry_run:
         for dead_id, topic, _body in messages:
             click.echo(f"would replay {dead_id} to {topic}")
@@ -147,8 +171,11 @@ def dlq_replay(ids: tuple[str, ...], since: str | None, error: str | None, fixed
     try:
         for topic in sorted({t for _i, t, _b in messages}):
             with LeadProducer(settings.kafka.servers, topic=topic) as producer:
-                producer.send_many_raw((_key(topic == settings.topics.handoff, body), body)
-                                       for _i, t, body in messages if t == topic)
+                producer.send_many_raw(
+                    (_key(topic == settings.topics.handoff, body), body)
+                    for _i, t, body in messages
+                    if t == topic
+                )
     except DeliveryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"replayed {len(messages)} dead letters")

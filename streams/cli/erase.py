@@ -26,7 +26,10 @@ def erase(email: str, yes: bool) -> None:
         except InvalidEmail as exc:
             raise click.ClickException(f"not an email address: {exc}") from None
         except DeliveryError as exc:
-            raise click.ClickException(f"erased in the database, but not announced ({exc}); "
-                                       "run the command again") from None
-    click.echo(f"erased {result.queue_rows} handoffs ({result.ledger_rows} ledger entries) of "
-               f"person {event.lead_id}; announced on {desk.settings.topics.erasure}")
+            raise click.ClickException(
+                f"erased in the database, but not announced ({exc}); run the command again"
+            ) from None
+    click.echo(
+        f"erased {result.queue_rows} handoffs ({result.ledger_rows} ledger entries) of "
+        f"person {event.lead_id}; announced on {desk.settings.topics.erasure}"
+    )

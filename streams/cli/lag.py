@@ -18,14 +18,30 @@ EXIT_FAILING = 2
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one document per look with --watch).")
 @click.option("--group", "groups", multiple=True, help="Only these consumer groups.")
 @click.option("--watch", is_flag=True, help="Keep sampling and redrawing until Ctrl-C.")
-@click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.05, 3600),
-              help="Seconds between samples.")
-@click.option("--samples", default=3, show_default=True, type=click.IntRange(1, 1000),
-              help="Samples taken before a one-off report (statuses need at least 2).")
-@click.option("--window", default=10, show_default=True, type=click.IntRange(2, 1000),
-              help="Samples each status is judged over with --watch.")
-def lag(as_json: bool, groups: tuple[str, ...], watch: bool, interval: float, samples: int,
-        window: int) -> None:
+@click.option(
+    "--interval",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.05, 3600),
+    help="Seconds between samples.",
+)
+@click.option(
+    "--samples",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Samples taken before a one-off report (statuses need at least 2).",
+)
+@click.option(
+    "--window",
+    default=10,
+    show_default=True,
+    type=click.IntRange(2, 1000),
+    help="Samples each status is judged over with --watch.",
+)
+def lag(
+    as_json: bool, groups: tuple[str, ...], watch: bool, interval: float, samples: int, window: int
+) -> None:
     """Consumer lag per group, topic and partition, with a status and an estimated time lag.
 
     Statuses (Burrow's): OK; WARN lag grows; STALL committed offset stuck with lag while the
@@ -54,8 +70,10 @@ def lag(as_json: bool, groups: tuple[str, ...], watch: bool, interval: float, sa
                     click.echo(json.dumps({"at": time.time(), "partitions": report_as_json(reports)}))
                 else:
                     click.clear()
-                    click.echo(time.strftime("%Y-%m-%d %H:%M:%S") + f"  (every {interval:g} s, "
-                               f"window {window}; Ctrl-C to stop)\n")
+                    click.echo(
+                        time.strftime("%Y-%m-%d %H:%M:%S") + f"  (every {interval:g} s, "
+                        f"window {window}; Ctrl-C to stop)\n"
+                    )
                     click.echo(render_report_table(reports))
                 sys.stdout.flush()
             elif taken >= samples:
@@ -65,7 +83,5 @@ def lag(as_json: bool, groups: tuple[str, ...], watch: bool, interval: float, sa
         pass
     reports = windows.report()
     if not watch:
-        click.echo(json.dumps(report_as_json(reports), indent=2) if as_json
-                   else render_report_table(reports))
+        click.echo(json.dumps(report_as_json(reports), indent=2) if as_json else render_report_table(reports))
     sys.exit(EXIT_FAILING if failing(reports) else 0)
-

@@ -46,8 +46,11 @@ class HandoffGroup(click.Group):
             raise
         except Exception:  # noqa: BLE001 - the last resort: say it is a bug, never hide the traceback
             traceback.print_exc()
-            click.echo("handoff: this is a bug in Handoff, not something you did; please report it "
-                       "with the traceback above", err=True)
+            click.echo(
+                "handoff: this is a bug in Handoff, not something you did; please report it "
+                "with the traceback above",
+                err=True,
+            )
             ctx.exit(EXIT_BUG)
 
 
@@ -57,6 +60,22 @@ def main() -> None:
     """Handoff: route website leads to sales queues within seconds, with a reason for every decision."""
 
 
-for command in (demo, up, broker, worker, sink, send, serve, lag, dlq, rules, accounts,
-                queue, report, erase, db, schemas):
+for command in (
+    demo,
+    up,
+    broker,
+    worker,
+    sink,
+    send,
+    serve,
+    lag,
+    dlq,
+    rules,
+    accounts,
+    queue,
+    report,
+    erase,
+    db,
+    schemas,
+):
     main.add_command(command)

@@ -13,8 +13,9 @@ from sinks.transitions import QueueError
 from streams.cli.options import JSON, open_desk
 from streams.core.settings import load_settings
 
-_REP = click.option("--rep", envvar="HANDOFF_REP", required=True,
-                    help="Who you are in the queue roster (or set HANDOFF_REP).")
+_REP = click.option(
+    "--rep", envvar="HANDOFF_REP", required=True, help="Who you are in the queue roster (or set HANDOFF_REP)."
+)
 
 
 def _when(iso: str | None) -> str:
@@ -25,13 +26,17 @@ def render_items(items: list[dict[str, Any]]) -> str:
     """A queue as a fixed-width table."""
     if not items:
         return "no handoffs match"
-    head = f"{'HANDOFF':<36}  {'QUEUE':<13}{'STAGE':<6}{'SCORE':>5}  {'STATUS':<9}{'OWNER':<15}" \
-           f"{'DUE (UTC)':<18}{'COMPANY / NAME'}"
+    head = (
+        f"{'HANDOFF':<36}  {'QUEUE':<13}{'STAGE':<6}{'SCORE':>5}  {'STATUS':<9}{'OWNER':<15}"
+        f"{'DUE (UTC)':<18}{'COMPANY / NAME'}"
+    )
     lines = [head]
     for i in items:
         who = " / ".join(x for x in (i["company"], i["full_name"]) if x) or "(erased)"
-        lines.append(f"{i['handoff_id']:<36}  {i['queue']:<13}{i['stage']:<6}{i['score']:>5}  "
-                     f"{i['status']:<9}{(i['owner'] or '-'):<15}{_when(i['sla_due_at']):<18}{who}")
+        lines.append(
+            f"{i['handoff_id']:<36}  {i['queue']:<13}{i['stage']:<6}{i['score']:>5}  "
+            f"{i['status']:<9}{(i['owner'] or '-'):<15}{_when(i['sla_due_at']):<18}{who}"
+        )
     return "\n".join(lines)
 
 
@@ -42,8 +47,10 @@ def _print_done(done: Any, as_json: bool) -> None:
     else:
         click.echo(render_items([item]))
     if not done.published:
-        click.echo("warning: recorded, but the broker did not confirm the feedback event; "
-                   "it will be re-sent", err=True)
+        click.echo(
+            "warning: recorded, but the broker did not confirm the feedback event; it will be re-sent",
+            err=True,
+        )
 
 
 @click.group("queue")
@@ -54,17 +61,23 @@ def queue() -> None:
 @queue.command("list")
 @click.option("--queue", "queue_name", help="Only this queue.")
 @click.option("--owner", help="Only this rep's handoffs.")
-@click.option("--status", "statuses", multiple=True,
-              type=click.Choice(["open", "claimed", "accepted", "rejected", "closed"]),
-              help="Only these statuses (repeatable; default open, claimed and accepted).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(["open", "claimed", "accepted", "rejected", "closed"]),
+    help="Only these statuses (repeatable; default open, claimed and accepted).",
+)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @JSON
-def list_cmd(queue_name: str | None, owner: str | None, statuses: tuple[str, ...], limit: int,
-             as_json: bool) -> None:
+def list_cmd(
+    queue_name: str | None, owner: str | None, statuses: tuple[str, ...], limit: int, as_json: bool
+) -> None:
     """List handoffs, most urgent first."""
     with open_desk() as desk:
-        items = desk.items(queue=queue_name, owner=owner,
-                           status=statuses or ("open", "claimed", "accepted"), limit=limit)
+        items = desk.items(
+            queue=queue_name, owner=owner, status=statuses or ("open", "claimed", "accepted"), limit=limit
+        )
     click.echo(json.dumps(items, ensure_ascii=False, indent=2) if as_json else render_items(items))
 
 
@@ -96,8 +109,9 @@ def _action_command(name: str, action: FeedbackAction, help_text: str, with_reas
 
     if with_reason:
         # Checked against the configured codes when run, so a bad setting never breaks --help.
-        command = click.option("--reason", required=True,
-                               help="A reason code (see `handoff queue reasons`).")(command)
+        command = click.option(
+            "--reason", required=True, help="A reason code (see `handoff queue reasons`)."
+        )(command)
     return click.command(name, help=help_text)(command)
 
 
@@ -105,8 +119,12 @@ for _name, _action, _help, _reason in (
     ("claim", FeedbackAction.CLAIMED, "Claim a particular open lead (see also `next`).", False),
     ("accept", FeedbackAction.ACCEPTED, "Accept a lead: you will work it.", False),
     ("reject", FeedbackAction.REJECTED, "Reject a lead, with a reason marketing can learn from.", True),
-    ("contacted", FeedbackAction.CONTACTED,
-     "Record that you contacted the lead (the first contact is the first touch).", False),
+    (
+        "contacted",
+        FeedbackAction.CONTACTED,
+        "Record that you contacted the lead (the first contact is the first touch).",
+        False,
+    ),
     ("won", FeedbackAction.WON, "Close an accepted lead as won.", False),
     ("lost", FeedbackAction.LOST, "Close an accepted lead as lost, with a reason.", True),
 ):
@@ -119,4 +137,3 @@ def reasons_cmd() -> None:
     settings = load_settings()
     click.echo("reject: " + ", ".join(settings.desk.reject_reasons))
     click.echo("lost:   " + ", ".join(settings.desk.lost_reasons))
-

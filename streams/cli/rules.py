@@ -31,8 +31,10 @@ def rules_check(file: Path | None) -> None:
     except PolicyError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
-    click.echo(f"ok: {policy.version} ({len(policy.rules)} rules, {len(policy.disqualify)} disqualifiers, "
-               f"{len(policy.routing)} routes, {len(policy.queues)} queues, {len(policy.reps)} reps)")
+    click.echo(
+        f"ok: {policy.version} ({len(policy.rules)} rules, {len(policy.disqualify)} disqualifiers, "
+        f"{len(policy.routing)} routes, {len(policy.queues)} queues, {len(policy.reps)} reps)"
+    )
 
 
 def _file_messages(path: Path) -> list[tuple[SourcePosition, bytes | None]]:
@@ -65,22 +67,46 @@ def _index(accounts_csv: Path | None, database_url: str | None, fuzzy_min: float
 
 
 @rules.command("simulate")
-@click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Policy to try (default: the configured or shipped policy).")
-@click.option("--leads", "leads_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="JSON-lines (or JSON array) file of leads, as sent to leads.submitted.")
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Policy to try (default: the configured or shipped policy).",
+)
+@click.option(
+    "--leads",
+    "leads_file",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="JSON-lines (or JSON array) file of leads, as sent to leads.submitted.",
+)
 @click.option("--from-topic", "topic", help="Replay this topic from the beginning instead of a file.")
-@click.option("--against", "against_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Shadow mode: compare with this policy (the current one) and list what would change.")
-@click.option("--accounts", "accounts_csv", type=click.Path(dir_okay=False, path_type=Path),
-              help="Match leads against the accounts in this CSV file.")
+@click.option(
+    "--against",
+    "against_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Shadow mode: compare with this policy (the current one) and list what would change.",
+)
+@click.option(
+    "--accounts",
+    "accounts_csv",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Match leads against the accounts in this CSV file.",
+)
 @click.option("--db", "database_url", help="Match leads against the accounts table of this database.")
 @click.option("--limit", default=50, show_default=True, help="Changed leads to list in shadow mode.")
 @click.option("--show-rotation", is_flag=True, help="Also list leads whose only change is a rotation shift.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-def rules_simulate(rules_file: Path | None, leads_file: Path | None, topic: str | None,
-                   against_file: Path | None, accounts_csv: Path | None, database_url: str | None,
-                   limit: int, show_rotation: bool, as_json: bool) -> None:
+def rules_simulate(
+    rules_file: Path | None,
+    leads_file: Path | None,
+    topic: str | None,
+    against_file: Path | None,
+    accounts_csv: Path | None,
+    database_url: str | None,
+    limit: int,
+    show_rotation: bool,
+    as_json: bool,
+) -> None:
     """Dry-run a policy over leads offline: outcomes, queues, rule hits, scores; --against diffs two."""
     from streams.cli.simulate_report import changes_json, render_diff, render_summary, summary_json
     from streams.logic.simulate import diff, prepare_all, run, summarise
@@ -103,16 +129,30 @@ def rules_simulate(rules_file: Path | None, leads_file: Path | None, topic: str 
     rows = run(prepared, candidate)
     summary = summarise(rows)
     if current is None:
-        click.echo(json.dumps(summary_json(summary, candidate.version), indent=2, ensure_ascii=False)
-                   if as_json else render_summary(summary, candidate.version))
+        click.echo(
+            json.dumps(summary_json(summary, candidate.version), indent=2, ensure_ascii=False)
+            if as_json
+            else render_summary(summary, candidate.version)
+        )
         return
     changes = diff(run(prepared, current), rows)
     if as_json:
-        click.echo(json.dumps({"candidate": summary_json(summary, candidate.version),
-                               "current": current.version, "changes": changes_json(changes)},
-                              indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "candidate": summary_json(summary, candidate.version),
+                    "current": current.version,
+                    "changes": changes_json(changes),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     click.echo(render_summary(summary, candidate.version))
     click.echo("")
-    click.echo(render_diff(changes, len(rows), current.version, candidate.version, limit=limit,
-                           rotation=show_rotation))
+    click.echo(
+        render_diff(
+            changes, len(rows), current.version, candidate.version, limit=limit, rotation=show_rotation
+        )
+    )

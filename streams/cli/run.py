@@ -50,10 +50,20 @@ def _wait_for_signal(stack: Any) -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16))
 @click.option("--sinks", default=1, show_default=True, type=click.IntRange(1, 16))
 @click.option("--logs", type=click.Path(path_type=Path), help="Write worker logs to this folder.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Keep the broker's topics and offsets in this folder (default: memory only).")
-def up(port: int | None, database_url: str | None, workers: int, sinks: int,
-       logs: Path | None, data_dir: Path | None) -> None:
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the broker's topics and offsets in this folder (default: memory only).",
+)
+def up(
+    port: int | None,
+    database_url: str | None,
+    workers: int,
+    sinks: int,
+    logs: Path | None,
+    data_dir: Path | None,
+) -> None:
     """Run the embedded broker, stream workers and sink workers until SIGINT/SIGTERM.
 
     Without --data the embedded broker keeps everything in memory: stopping it loses the topics.
@@ -65,8 +75,7 @@ def up(port: int | None, database_url: str | None, workers: int, sinks: int,
     engine = make_engine(settings.database.url)
     create_schema(engine)
     engine.dispose()
-    stack = Stack(settings, embedded_port=port, workers=workers, sinks=sinks, log_dir=logs,
-                  data_dir=data_dir)
+    stack = Stack(settings, embedded_port=port, workers=workers, sinks=sinks, log_dir=logs, data_dir=data_dir)
     from streams.embedded.broker import BrokerStartError
 
     try:
@@ -86,8 +95,12 @@ def up(port: int | None, database_url: str | None, workers: int, sinks: int,
 
 @click.command()
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: a free one).")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Keep topics and offsets in this folder (default: memory only).")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep topics and offsets in this folder (default: memory only).",
+)
 def broker(port: int | None, data_dir: Path | None) -> None:
     """Run the embedded broker alone until SIGINT/SIGTERM (memory only unless --data)."""
     from streams.embedded.broker import BrokerStartError, EmbeddedBroker

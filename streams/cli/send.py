@@ -26,8 +26,14 @@ def _read_messages(source: str) -> list[bytes]:
 
 @click.command()
 @click.argument("source", default="-")
-@click.option("--timeout", "timeout_s", default=10.0, show_default=True, type=click.FloatRange(0.5, 600),
-              help="Seconds to wait for the broker to connect and to confirm each lead.")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 600),
+    help="Seconds to wait for the broker to connect and to confirm each lead.",
+)
 def send(source: str, timeout_s: float) -> None:
     """Send JSON or JSON-lines leads from FILE (or stdin) to leads.submitted.
 
@@ -40,8 +46,9 @@ def send(source: str, timeout_s: float) -> None:
     settings = settings_from()
     messages = _read_messages(source)
     try:
-        with LeadProducer(settings.kafka.servers, topic=settings.topics.submitted,
-                          timeout_s=timeout_s) as producer:
+        with LeadProducer(
+            settings.kafka.servers, topic=settings.topics.submitted, timeout_s=timeout_s
+        ) as producer:
             count = producer.send_many_raw((key_of(m), m) for m in messages)
     except DeliveryError as exc:
         raise click.ClickException(str(exc)) from None

@@ -21,12 +21,17 @@ def render_summary(s: Summary, version: str) -> str:
     """Counts per outcome, queue/stage and owner, rule hits and a score histogram."""
     out = [f"policy {version}: {s.total} messages", ""]
     out += _table("outcomes", [(k, str(v)) for k, v in s.outcomes.most_common()], ("outcome", "leads"))
-    out += _table("queues", [(q, st, str(v)) for (q, st), v in sorted(s.queues.items())],
-                  ("queue", "stage", "leads"))
-    out += _table("owners", [(q, o, str(v)) for (q, o), v in sorted(s.owners.items())],
-                  ("queue", "owner", "leads"))
-    out += _table("rules", [(r, str(n), str(s.rule_points[r])) for r, n in s.rule_hits.most_common()],
-                  ("rule", "hits", "points"))
+    out += _table(
+        "queues", [(q, st, str(v)) for (q, st), v in sorted(s.queues.items())], ("queue", "stage", "leads")
+    )
+    out += _table(
+        "owners", [(q, o, str(v)) for (q, o), v in sorted(s.owners.items())], ("queue", "owner", "leads")
+    )
+    out += _table(
+        "rules",
+        [(r, str(n), str(s.rule_points[r])) for r, n in s.rule_hits.most_common()],
+        ("rule", "hits", "points"),
+    )
     peak = max(s.histogram.values(), default=1)
     out.append("score histogram")
     for start in range(0, 100, 10):
@@ -42,8 +47,9 @@ def _show(row: Row) -> str:
     return f"{row.queue}/{row.stage}/{row.owner or '-'}"
 
 
-def render_diff(changes: Sequence[Change], total: int, before: str, after: str, *, limit: int,
-                rotation: bool = False) -> str:
+def render_diff(
+    changes: Sequence[Change], total: int, before: str, after: str, *, limit: int, rotation: bool = False
+) -> str:
     """Which leads would change queue, stage or owner, and why."""
     kinds: Counter[str] = Counter()
     for c in changes:
@@ -58,25 +64,32 @@ def render_diff(changes: Sequence[Change], total: int, before: str, after: str, 
             kinds["owner only (rotation shifted)"] += 1
         elif b.owner != a.owner and (b.outcome, b.queue, b.stage) == (a.outcome, a.queue, a.stage):
             kinds["owner only (score changed, same decision)"] += 1
-    out = [f"shadow: {before} (current) vs {after} (candidate): "
-           f"{len(changes)} of {total} leads would change", ""]
+    out = [
+        f"shadow: {before} (current) vs {after} (candidate): {len(changes)} of {total} leads would change",
+        "",
+    ]
     out += _table("changes", [(k, str(v)) for k, v in kinds.most_common()], ("change", "leads"))
     listed = [c for c in changes if rotation or not c.rotation_only]
     shown = listed[:limit]
-    out += _table(f"leads (first {len(shown)})",
-                  [(c.key, _show(c.before), _show(c.after), c.why) for c in shown],
-                  ("lead", "current", "candidate", "why"))
+    out += _table(
+        f"leads (first {len(shown)})",
+        [(c.key, _show(c.before), _show(c.after), c.why) for c in shown],
+        ("lead", "current", "candidate", "why"),
+    )
     hidden = len(changes) - len(listed)
     if hidden:
-        out.append(f"({hidden} leads whose only change is a rotation shift not listed; "
-                   "--show-rotation lists them)")
+        out.append(
+            f"({hidden} leads whose only change is a rotation shift not listed; --show-rotation lists them)"
+        )
     return "\n".join(out).rstrip()
 
 
 def summary_json(s: Summary, version: str) -> dict[str, Any]:
     """The summary as JSON-ready data."""
     return {
-        "rules_version": version, "total": s.total, "outcomes": dict(s.outcomes),
+        "rules_version": version,
+        "total": s.total,
+        "outcomes": dict(s.outcomes),
         "queues": [{"queue": q, "stage": st, "leads": n} for (q, st), n in sorted(s.queues.items())],
         "owners": [{"queue": q, "owner": o, "leads": n} for (q, o), n in sorted(s.owners.items())],
         "rules": {r: {"hits": n, "points": s.rule_points[r]} for r, n in s.rule_hits.most_common()},
@@ -86,9 +99,23 @@ def summary_json(s: Summary, version: str) -> dict[str, Any]:
 
 def changes_json(changes: Sequence[Change]) -> list[dict[str, Any]]:
     """The changed leads as JSON-ready data."""
-    def side(row: Any) -> dict[str, Any]:
-        return {"outcome": row.outcome, "queue": row.queue, "stage": row.stage,
-                "owner": row.owner, "score": row.score}
 
-    return [{"lead": c.key, "current": side(c.before), "candidate": side(c.after), "why": c.why,
-             "rotation_only": c.rotation_only} for c in changes]
+    def side(row: Any) -> dict[str, Any]:
+        return {
+            "outcome": row.outcome,
+            "queue": row.queue,
+            "stage": row.stage,
+            "owner": row.owner,
+            "score": row.score,
+        }
+
+    return [
+        {
+            "lead": c.key,
+            "current": side(c.before),
+            "candidate": side(c.after),
+            "why": c.why,
+            "rotation_only": c.rotation_only,
+        }
+        for c in changes
+    ]

@@ -59,8 +59,13 @@ def apply_batch(engine: Engine, records: list[Record], erasures: str = "") -> Co
                 outcomes[_apply_one(session, record, erasures, now)] += 1
             except ValidationError as exc:
                 # Retrying cannot fix it; say where it is so it can be repaired and replayed.
-                log.error("malformed event at %s/%d/%d: %d errors", record.topic, record.partition,
-                          record.offset, exc.error_count())
+                log.error(
+                    "malformed event at %s/%d/%d: %d errors",
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    exc.error_count(),
+                )
                 outcomes["malformed"] += 1
     return outcomes
 
@@ -72,12 +77,17 @@ class FeedbackWorker:
         self.settings = settings
         self.engine = engine or make_engine(settings.database.url)
         self.consumer = AIOKafkaConsumer(
-            settings.topics.feedback, settings.topics.erasure, bootstrap_servers=settings.kafka.servers,
-            group_id=settings.worker.feedback_group_id, client_id="handoff-feedback",
-            enable_auto_commit=False, auto_offset_reset="earliest",
+            settings.topics.feedback,
+            settings.topics.erasure,
+            bootstrap_servers=settings.kafka.servers,
+            group_id=settings.worker.feedback_group_id,
+            client_id="handoff-feedback",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
             session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
             heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
-            fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms, max_poll_records=500,
+            fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms,
+            max_poll_records=500,
         )
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-feedback-db")
         self.totals: Counter[str] = Counter()
@@ -87,7 +97,8 @@ class FeedbackWorker:
         records = [r for part in batch.values() for r in part]
         try:
             outcomes = await asyncio.get_running_loop().run_in_executor(
-                self._db, apply_batch, self.engine, records, self.settings.topics.erasure)
+                self._db, apply_batch, self.engine, records, self.settings.topics.erasure
+            )
         except Exception as exc:  # noqa: BLE001 - any database failure is retried from Kafka
             log.warning("feedback write failed (%s: %s); rewinding", type(exc).__name__, str(exc)[:200])
             await rewind_to_committed(self.consumer)

@@ -46,8 +46,11 @@ class SinkWorker:
         self.engine = make_engine(settings.database.url)
         self.writer: SalesQueueSink[Record] = SalesQueueSink(self.engine, handoff_of=_handoff_of)
         self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka.servers, group_id=settings.sink.group,
-            client_id="handoff-sink", enable_auto_commit=False, auto_offset_reset="earliest",
+            bootstrap_servers=settings.kafka.servers,
+            group_id=settings.sink.group,
+            client_id="handoff-sink",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
             session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
             heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
             fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms,
@@ -86,8 +89,11 @@ class SinkWorker:
             if self._strikes >= POISON_STRIKES:
                 self._next.clear()
                 return await self._set_poison_aside(items, offsets, before)
-            log.warning("sink write failed (%s: %s); rewinding to committed offsets",
-                        type(exc).__name__, str(exc)[:200])
+            log.warning(
+                "sink write failed (%s: %s); rewinding to committed offsets",
+                type(exc).__name__,
+                str(exc)[:200],
+            )
             await rewind_to_committed(self.consumer)
             return False
         finally:
@@ -104,13 +110,15 @@ class SinkWorker:
         log.debug("sink wrote %d handoffs", len(written))
         return True
 
-    async def _set_poison_aside(self, items: list[Record], offsets: dict[TopicPartition, int],
-                                before: RecordResult) -> bool:
+    async def _set_poison_aside(
+        self, items: list[Record], offsets: dict[TopicPartition, int], before: RecordResult
+    ) -> bool:
         """Write the batch one by one, dead-letter what the store refuses, then commit."""
         self._strikes = 0
         try:
             refused = await asyncio.get_running_loop().run_in_executor(
-                self._db, write_one_by_one, self.writer, items)
+                self._db, write_one_by_one, self.writer, items
+            )
         except Exception as exc:  # noqa: BLE001 - the store went away meanwhile: retry later
             log.warning("sink write failed (%s); rewinding to committed offsets", type(exc).__name__)
             await rewind_to_committed(self.consumer)
@@ -137,8 +145,9 @@ class SinkWorker:
         if not refused:
             return
         if self._dlq is None:
-            producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka.servers, acks="all",
-                                        client_id="handoff-sink-dlq")
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self.settings.kafka.servers, acks="all", client_id="handoff-sink-dlq"
+            )
             try:
                 await producer.start()
             except KafkaError:
@@ -149,8 +158,13 @@ class SinkWorker:
             letter = sink_dead_letter(record, error)
             await self._dlq.send_and_wait(self.settings.topics.dlq, letter.model_dump_json().encode())
             metrics.SINK_ROWS.labels("dead_letter").inc()
-            log.error("sink dead-lettered the handoff at %s/%s/%s: %s", record.topic, record.partition,
-                      record.offset, letter.detail)
+            log.error(
+                "sink dead-lettered the handoff at %s/%s/%s: %s",
+                record.topic,
+                record.partition,
+                record.offset,
+                letter.detail,
+            )
 
     def _observe(self, written: list[Record], before: RecordResult) -> None:
         """Count what the batch did and how long each lead took from submission to the queue."""
@@ -186,15 +200,18 @@ class SinkWorker:
         try:
             while not self.stopping.is_set():
                 batch = await self.consumer.getmany(
-                    timeout_ms=within_ms, max_records=self.settings.sink.batch_size)
+                    timeout_ms=within_ms, max_records=self.settings.sink.batch_size
+                )
                 for tp, records in batch.items():
                     for record in records:
                         self.writer.add(tp.partition, record)
                     self._next[tp] = records[-1].offset + 1
                 if not self.writer.size:
                     continue
-                if self.writer.size < self.settings.sink.batch_size and \
-                        self.writer.age() < self.settings.sink.batch_within_s:
+                if (
+                    self.writer.size < self.settings.sink.batch_size
+                    and self.writer.age() < self.settings.sink.batch_within_s
+                ):
                     continue
                 if await self._write_and_commit():
                     delay = 0.1
@@ -227,8 +244,9 @@ async def run_sink(settings: Settings) -> None:
     if settings.ops.metrics_port:
         from streams.core.metrics_http import start_metrics_server
 
-        runner = await start_metrics_server(settings.ops.metrics_port, worker.ready,
-                                            host=settings.ops.metrics_host)
+        runner = await start_metrics_server(
+            settings.ops.metrics_port, worker.ready, host=settings.ops.metrics_host
+        )
     try:
         await worker.run()
     finally:

@@ -26,8 +26,17 @@ def is_transient(error: BaseException) -> bool:
     """True when the store is unreachable or busy, rather than refusing this data."""
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
-    return isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError,
-                              sa_exc.DisconnectionError, sa_exc.TimeoutError, ConnectionError, OSError))
+    return isinstance(
+        error,
+        (
+            sa_exc.OperationalError,
+            sa_exc.InterfaceError,
+            sa_exc.DisconnectionError,
+            sa_exc.TimeoutError,
+            ConnectionError,
+            OSError,
+        ),
+    )
 
 
 def write_one_by_one(writer: SalesQueueSink[Any], items: Sequence[Any]) -> list[tuple[Any, BaseException]]:
@@ -56,7 +65,8 @@ def sink_dead_letter(record: Any, error: BaseException) -> DeadLetter:
     return DeadLetter(
         error=ErrorCode.PROCESSING_FAILED,
         detail=f"the sales queue store refused this handoff: {type(error).__name__}",
-        payload=text, payload_encoding=encoding,
+        payload=text,
+        payload_encoding=encoding,
         source=SourcePosition(topic=record.topic, partition=record.partition, offset=record.offset),
         failed_at=datetime.now(UTC),
     )

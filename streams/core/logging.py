@@ -20,9 +20,15 @@ __all__ = ["JsonFormatter", "install_masking", "logging_config", "mask_pii"]
 _EMAIL = re.compile(r"([\w.+\-％]+)[@＠]([\w\-]+(?:[.．][\w\-]+)+)")
 # Seven or more digits with the separators phone numbers use, optionally after + (or ＋).
 _PHONE = re.compile(
-    r"(?<![\w.:/])[+＋]?[(（]?\d[\d\s\-－‐()（）.．]{5,}\d(?:\s*(?:x|ext\.?|内線)\s*\d{1,6})?(?![\w:])")
-_PAYLOAD_LOGGERS = ("faust.topics", "aiokafka.producer.producer", "aiokafka.consumer.fetcher",
-                    "aiokafka.producer.sender", "faust.transport.drivers.aiokafka")
+    r"(?<![\w.:/])[+＋]?[(（]?\d[\d\s\-－‐()（）.．]{5,}\d(?:\s*(?:x|ext\.?|内線)\s*\d{1,6})?(?![\w:])"
+)
+_PAYLOAD_LOGGERS = (
+    "faust.topics",
+    "aiokafka.producer.producer",
+    "aiokafka.consumer.fetcher",
+    "aiokafka.producer.sender",
+    "faust.transport.drivers.aiokafka",
+)
 _DATE_LIKE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}")
 
 
@@ -71,7 +77,9 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         doc: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(), "logger": record.name, "pid": record.process,
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "pid": record.process,
             "msg": mask_pii(record.getMessage()),
         }
         if record.exc_info and not record.exc_text:
@@ -84,14 +92,21 @@ class JsonFormatter(logging.Formatter):
 def logging_config(level: str, fmt: str) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` document for a worker process."""
     formatter: dict[str, Any] = (
-        {"()": f"{__name__}.JsonFormatter"} if fmt == "json"
+        {"()": f"{__name__}.JsonFormatter"}
+        if fmt == "json"
         else {"format": "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"}
     )
     return {
-        "version": 1, "disable_existing_loggers": False,
+        "version": 1,
+        "disable_existing_loggers": False,
         "formatters": {"default": formatter},
-        "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "default",
-                                 "stream": "ext://sys.stderr"}},
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "stream": "ext://sys.stderr",
+            }
+        },
         "root": {"level": level.upper(), "handlers": ["default"]},
         # These dump whole message values at debug level (bytes reprs the masking cannot read).
         "loggers": {

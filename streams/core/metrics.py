@@ -10,19 +10,25 @@ from prometheus_client import Counter, Histogram
 SUBMITTED_HEADER = "handoff-submitted-ms"
 
 OUTCOMES = Counter(
-    "handoff_outcomes_total", "Input messages by outcome and reason "
+    "handoff_outcomes_total",
+    "Input messages by outcome and reason "
     "(queue for handoffs, disposition for nurture, error code for dead letters).",
-    ["outcome", "reason"])
+    ["outcome", "reason"],
+)
 DEAD_LETTERS = Counter("handoff_dead_letters_total", "Dead letters by error code.", ["error"])
 SUBMIT_TO_QUEUED = Histogram(
     "handoff_submit_to_queued_seconds",
     "From the Kafka timestamp of the leads.submitted record to the sink's commit of its handoff.",
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300))
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
 SINK_BATCH = Histogram(
-    "handoff_sink_batch_seconds", "Time to write one batch to the sales queue store.",
-    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+    "handoff_sink_batch_seconds",
+    "Time to write one batch to the sales queue store.",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
 SINK_ROWS = Counter("handoff_sink_handoffs_total", "Handoffs applied by the sink, by result.", ["result"])
 SINK_FAILURES = Counter("handoff_sink_write_failures_total", "Batches the store refused (retried).")
+
 
 def record_outcome(outcome: str, reason: str) -> None:
     """Count one input's outcome."""

@@ -21,8 +21,9 @@ def probe_routes(app: web.Application, ready: Probe) -> None:
 
     async def _ready(_request: web.Request) -> web.Response:
         ok, detail = await ready()
-        return web.json_response({"status": "ready" if ok else "not ready", "detail": detail},
-                                 status=200 if ok else 503)
+        return web.json_response(
+            {"status": "ready" if ok else "not ready", "detail": detail}, status=200 if ok else 503
+        )
 
     app.router.add_get("/ready", _ready)
 

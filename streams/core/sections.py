@@ -23,8 +23,7 @@ def var(name: str, default: Any, **limits: Any) -> Any:
 class Section(BaseSettings):
     """One section of the settings, read from the environment and ``.env``."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True,
-                                      populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, populate_by_name=True)
 
     @classmethod
     def variable(cls, field: str) -> str:
@@ -79,8 +78,9 @@ class KafkaSettings(Section):
     @model_validator(mode="after")
     def _heartbeat_below_session(self) -> KafkaSettings:
         if self.heartbeat_interval_s * 3 > self.session_timeout_s:
-            raise ValueError("HANDOFF_HEARTBEAT_INTERVAL_S must be at most a third of "
-                             "HANDOFF_SESSION_TIMEOUT_S")
+            raise ValueError(
+                "HANDOFF_HEARTBEAT_INTERVAL_S must be at most a third of HANDOFF_SESSION_TIMEOUT_S"
+            )
         return self
 
     @property
@@ -104,8 +104,16 @@ class TopicSettings(Section):
     @property
     def all(self) -> tuple[str, ...]:
         """Every topic the pipeline creates."""
-        return (self.submitted, self.routing, self.handoff, self.nurture, self.dlq, self.feedback,
-                self.sla, self.erasure)
+        return (
+            self.submitted,
+            self.routing,
+            self.handoff,
+            self.nurture,
+            self.dlq,
+            self.feedback,
+            self.sla,
+            self.erasure,
+        )
 
 
 class DatabaseSettings(Section):

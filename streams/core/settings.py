@@ -61,9 +61,11 @@ class Settings(BaseModel):
     def replace(self, **values: Any) -> Settings:
         """A copy with some values changed, named like ``load_settings`` overrides."""
         by_section = _split(values)
-        return self.model_copy(update={
-            name: getattr(self, name).model_copy(update=fields) for name, fields in by_section.items()
-        })
+        return self.model_copy(
+            update={
+                name: getattr(self, name).model_copy(update=fields) for name, fields in by_section.items()
+            }
+        )
 
     def to_env(self) -> dict[str, str]:
         """The ``HANDOFF_…`` variables that hand exactly these settings to a child process."""
@@ -89,8 +91,11 @@ def _sections() -> dict[str, type[Section]]:
 
 def _split(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Sort flat overrides (``database_url``) into their sections (``database.url``)."""
-    owners = {cls.variable(field).removeprefix("HANDOFF_").lower(): (name, field)
-              for name, cls in _sections().items() for field in cls.model_fields}
+    owners = {
+        cls.variable(field).removeprefix("HANDOFF_").lower(): (name, field)
+        for name, cls in _sections().items()
+        for field in cls.model_fields
+    }
     by_section: dict[str, dict[str, Any]] = {}
     for key, value in values.items():
         if key not in owners:

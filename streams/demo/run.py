@@ -47,12 +47,14 @@ class Accounting:
 def _consume_outcomes(settings: Settings, acc: Accounting, deadline: float, stack: Stack) -> None:
     by_event = {eid: pos for pos, eid in acc.sent.items() if eid}
     consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka.servers, enable_auto_commit=False, group_id=None,
-        fetch_max_wait_ms=50, client_id="handoff-demo",
+        bootstrap_servers=settings.kafka.servers,
+        enable_auto_commit=False,
+        group_id=None,
+        fetch_max_wait_ms=50,
+        client_id="handoff-demo",
     )
     topics = (settings.topics.handoff, settings.topics.nurture, settings.topics.dlq)
-    parts = [TopicPartition(t, p) for t in topics
-             for p in sorted(consumer.partitions_for_topic(t) or {0})]
+    parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or {0})]
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
     nurture_seen: set[str] = set()
@@ -106,8 +108,10 @@ def _print_summary(settings: Settings, acc: Accounting, stored: int, started: fl
     print(f"\nHandoff demo: {total} leads sent, {len(acc.accounted)} accounted for in {seconds:.2f} s")
     if acc.first_outcome_at and acc.last_outcome_at and acc.last_outcome_at > acc.first_outcome_at:
         warm = acc.last_outcome_at - acc.first_outcome_at
-        print(f"  first outcome {acc.first_outcome_at - started:.2f} s after the first send "
-              f"(workers joining their groups), then {len(acc.accounted) / warm:.0f} leads/s\n")
+        print(
+            f"  first outcome {acc.first_outcome_at - started:.2f} s after the first send "
+            f"(workers joining their groups), then {len(acc.accounted) / warm:.0f} leads/s\n"
+        )
     print(f"  handed off to sales   {len(acc.handoffs):6d}  (in the sales queue store: {stored})")
     for disposition, n in sorted(acc.nurture.items()):
         print(f"  {disposition:<21} {n:6d}")
@@ -130,8 +134,9 @@ def _settled_lag(settings: Settings, timeout_s: float = 10.0) -> str:
         time.sleep(0.25)
 
 
-def run_demo(settings: Settings, *, leads: int, timeout_s: float = 120.0, seed: int = 7,
-             log_dir: Path | None = None) -> int:
+def run_demo(
+    settings: Settings, *, leads: int, timeout_s: float = 120.0, seed: int = 7, log_dir: Path | None = None
+) -> int:
     """Run the demo; 0 when every lead is accounted for and every handoff is in the store."""
     engine = make_engine(settings.database.url)
     create_schema(engine)

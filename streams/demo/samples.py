@@ -9,20 +9,68 @@ from typing import Any
 import orjson
 from faker import Faker
 
-_JA_TITLES = ["代表取締役社長", "取締役", "営業部長", "情報システム部 課長", "マーケティング部 部長",
-              "主任", "担当", "担当者", "経営企画室 室長", "執行役員", "一般社員", "スタッフ", "学生", "",
-              "", ""]
-_EN_TITLES = ["CEO", "VP of Sales", "Director of IT", "Marketing Manager", "Software Engineer",
-              "Head of Operations", "Analyst", "CTO", "Procurement Specialist", "Student",
-              "Consultant", "Associate", "", "", ""]
+_JA_TITLES = [
+    "代表取締役社長",
+    "取締役",
+    "営業部長",
+    "情報システム部 課長",
+    "マーケティング部 部長",
+    "主任",
+    "担当",
+    "担当者",
+    "経営企画室 室長",
+    "執行役員",
+    "一般社員",
+    "スタッフ",
+    "学生",
+    "",
+    "",
+    "",
+]
+_EN_TITLES = [
+    "CEO",
+    "VP of Sales",
+    "Director of IT",
+    "Marketing Manager",
+    "Software Engineer",
+    "Head of Operations",
+    "Analyst",
+    "CTO",
+    "Procurement Specialist",
+    "Student",
+    "Consultant",
+    "Associate",
+    "",
+    "",
+    "",
+]
 _FORMS = ["demo-request", "contact-sales", "pricing", "whitepaper", "webinar", "newsletter"]
 _FORM_WEIGHTS = [12, 6, 10, 26, 18, 28]
-_EMPLOYEES: list[Any] = ["1-49", "50-249", "250-999", "1000-4999", "5,000+", 30, 120, 2500,
-                         None, None, None]
-_JA_EMPLOYEES: list[Any] = ["約300名", "1000名", "50人", "1万人以上", "1,000～4,999", "10名未満",
-                            None, None, None]
-_TIMELINES = ["今すぐ", "3ヶ月以内", "半年以内", "未定", "within 1 month", "1-3 months", "next year",
-              None, None, None, None]
+_EMPLOYEES: list[Any] = ["1-49", "50-249", "250-999", "1000-4999", "5,000+", 30, 120, 2500, None, None, None]
+_JA_EMPLOYEES: list[Any] = [
+    "約300名",
+    "1000名",
+    "50人",
+    "1万人以上",
+    "1,000～4,999",
+    "10名未満",
+    None,
+    None,
+    None,
+]
+_TIMELINES = [
+    "今すぐ",
+    "3ヶ月以内",
+    "半年以内",
+    "未定",
+    "within 1 month",
+    "1-3 months",
+    "next year",
+    None,
+    None,
+    None,
+    None,
+]
 _BUDGETS = ["500万円", "$50k", "未定", "none", "1,000万円以上", None, None, None, None]
 _CAMPAIGNS = ["2026q4-webinar", "expo-tokyo", "google-ads-brand", "newsletter-nov", None]
 
@@ -51,13 +99,17 @@ def _lead(fake_ja: Faker, fake_en: Faker, rng: random.Random, i: int, now: datet
         "employees": rng.choice(_JA_EMPLOYEES if japanese else _EMPLOYEES),
         "timeline": rng.choice(_TIMELINES),
         "budget": rng.choice(_BUDGETS),
-        "utm": {"source": rng.choice(["google", "linkedin", "event", "newsletter"]),
-                "medium": rng.choice(["cpc", "email", "referral"]),
-                "campaign": rng.choice(_CAMPAIGNS)},
-        "activity": {"page_views": rng.randint(1, 40),
-                     "pricing_page_views": rng.choice([0, 0, 0, 0, 1, 2, 3]),
-                     "content_downloads": rng.choice([0, 0, 1, 1, 2, 3]),
-                     "webinar_attended": rng.random() < 0.2},
+        "utm": {
+            "source": rng.choice(["google", "linkedin", "event", "newsletter"]),
+            "medium": rng.choice(["cpc", "email", "referral"]),
+            "campaign": rng.choice(_CAMPAIGNS),
+        },
+        "activity": {
+            "page_views": rng.randint(1, 40),
+            "pricing_page_views": rng.choice([0, 0, 0, 0, 1, 2, 3]),
+            "content_downloads": rng.choice([0, 0, 1, 1, 2, 3]),
+            "webinar_attended": rng.random() < 0.2,
+        },
         "consent": {"marketing": rng.random() < 0.7, "processing": True},
     }
     if japanese:

@@ -9,16 +9,23 @@ from streams.logic.accounts import EMPTY_INDEX, AccountIndex, KnownAccount, buil
 
 def known(record: AccountRecord) -> KnownAccount:
     """Turn a table row into the plain value the matcher uses."""
-    return KnownAccount(name=record.name, domain=record.domain, owner=record.owner,
-                        segment=record.segment, employees=record.employees,
-                        industry=record.industry, country=record.country)
+    return KnownAccount(
+        name=record.name,
+        domain=record.domain,
+        owner=record.owner,
+        segment=record.segment,
+        employees=record.employees,
+        industry=record.industry,
+        country=record.country,
+    )
 
 
 def load_index(database_url: str, *, fuzzy_min: float = 0.88) -> AccountIndex:
     """Read every account; an unreachable database or missing table gives an empty index."""
     return read_or(
         database_url,
-        lambda session: build_index([known(r) for r in all_accounts(session=session)],
-                                    fuzzy_min=fuzzy_min),
-        fallback=EMPTY_INDEX, what="accounts",
-        meanwhile="matching leads to no account until the next refresh")
+        lambda session: build_index([known(r) for r in all_accounts(session=session)], fuzzy_min=fuzzy_min),
+        fallback=EMPTY_INDEX,
+        what="accounts",
+        meanwhile="matching leads to no account until the next refresh",
+    )

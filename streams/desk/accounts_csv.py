@@ -7,7 +7,8 @@ import io
 from pathlib import Path
 
 from streams.logic.accounts import KnownAccount
-from streams.logic.normalise import nfkc, normalise_country, parse_employees
+from streams.logic.normalise import nfkc, normalise_country
+from streams.logic.people import parse_employees
 
 COLUMNS = ("domain", "name", "owner", "segment", "employees", "industry", "country")
 
@@ -30,8 +31,10 @@ def read_accounts(path: Path) -> tuple[list[KnownAccount], list[str]]:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     unknown = [h for h in header if h not in COLUMNS]
     if "name" not in header or unknown:
-        return [], [f"{path}:1: header must name columns from {', '.join(COLUMNS)} "
-                    f"(name required); unknown: {unknown}"]
+        return [], [
+            f"{path}:1: header must name columns from {', '.join(COLUMNS)} "
+            f"(name required); unknown: {unknown}"
+        ]
     reader.fieldnames = header
     out: list[KnownAccount] = []
     errors: list[str] = []
@@ -49,9 +52,15 @@ def read_accounts(path: Path) -> tuple[list[KnownAccount], list[str]]:
         if cell.get("country") and country is None:
             errors.append(f"{path}:{line}: country {cell['country']!r} is not a known country")
             continue
-        out.append(KnownAccount(
-            name=cell["name"], domain=clean_domain(cell.get("domain", "")), owner=cell.get("owner") or None,
-            segment=cell.get("segment") or None, employees=employees,
-            industry=cell.get("industry") or None, country=country,
-        ))
+        out.append(
+            KnownAccount(
+                name=cell["name"],
+                domain=clean_domain(cell.get("domain", "")),
+                owner=cell.get("owner") or None,
+                segment=cell.get("segment") or None,
+                employees=employees,
+                industry=cell.get("industry") or None,
+                country=country,
+            )
+        )
     return out, errors

@@ -31,10 +31,32 @@ from streams.logic.normalise import normalise_email
 
 log = logging.getLogger(__name__)
 
-_VIEW = ("handoff_id", "lead_id", "queue", "owner", "stage", "score", "status", "email", "full_name",
-         "company", "country", "submissions", "outcome", "reason", "breaches")
-_TIMES = ("submitted_at", "queued_at", "sla_due_at", "claimed_at", "decided_at", "first_touch_at",
-          "closed_at")
+_VIEW = (
+    "handoff_id",
+    "lead_id",
+    "queue",
+    "owner",
+    "stage",
+    "score",
+    "status",
+    "email",
+    "full_name",
+    "company",
+    "country",
+    "submissions",
+    "outcome",
+    "reason",
+    "breaches",
+)
+_TIMES = (
+    "submitted_at",
+    "queued_at",
+    "sla_due_at",
+    "claimed_at",
+    "decided_at",
+    "first_touch_at",
+    "closed_at",
+)
 
 
 def view(row: QueueItem) -> dict[str, Any]:
@@ -60,8 +82,9 @@ class Done:
 class SalesDesk:
     """Queue operations with feedback publishing, over one engine and one producer."""
 
-    def __init__(self, settings: Settings, *, engine: Engine | None = None,
-                 publisher: EventPublisher | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, engine: Engine | None = None, publisher: EventPublisher | None = None
+    ) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings.database.url)
         self._owns_engine = engine is None
@@ -75,8 +98,14 @@ class SalesDesk:
             return self.settings.desk.lost_reasons
         return None
 
-    def items(self, *, queue: str | None = None, owner: str | None = None,
-              status: Collection[str] | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    def items(
+        self,
+        *,
+        queue: str | None = None,
+        owner: str | None = None,
+        status: Collection[str] | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
         """Rows matching the filters, most urgent first."""
         with Session(self.engine) as session:
             rows = ops.list_items(session=session, queue=queue, owner=owner, status=status, limit=limit)
@@ -109,13 +138,18 @@ class SalesDesk:
             item, event = view(claimed[0]), claimed[1]
         return Done(item, self._publish(event))
 
-    def act(self, *, handoff_id: str, action: FeedbackAction, rep: str,
-            reason: str | None = None) -> Done:
+    def act(self, *, handoff_id: str, action: FeedbackAction, rep: str, reason: str | None = None) -> Done:
         """Accept, reject, mark contacted, won or lost; raises QueueError with the reason."""
         with Session(self.engine) as session, session.begin():
-            row, event = ops.act(session=session, handoff_id=handoff_id, action=action, by=rep,
-                                 reason=reason, allowed_reasons=self.reasons(action),
-                                 now=datetime.now(UTC))
+            row, event = ops.act(
+                session=session,
+                handoff_id=handoff_id,
+                action=action,
+                by=rep,
+                reason=reason,
+                allowed_reasons=self.reasons(action),
+                now=datetime.now(UTC),
+            )
             item = view(row)
         return Done(item, self._publish(event))
 

@@ -10,8 +10,13 @@ from sinks.workload import open_by_owner
 
 def load_open_counts(database_url: str) -> dict[tuple[str, str], int] | None:
     """Read open leads per (queue, owner); None when the store cannot be read."""
-    return read_or(database_url, lambda session: open_by_owner(session=session), fallback=None,
-                   what="open leads per rep", meanwhile="capacity counts assignments only")
+    return read_or(
+        database_url,
+        lambda session: open_by_owner(session=session),
+        fallback=None,
+        what="open leads per rep",
+        meanwhile="capacity counts assignments only",
+    )
 
 
 class Workload:

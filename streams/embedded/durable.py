@@ -47,8 +47,7 @@ def die_with_parent() -> None:
 
 def rclone_binary() -> Path:
     """Locate rclone (installed by the ``durable`` extra), or explain how to get it."""
-    candidates = [Path(sysconfig.get_path("scripts")) / "rclone",
-                  Path(sys.executable).parent / "rclone"]
+    candidates = [Path(sysconfig.get_path("scripts")) / "rclone", Path(sys.executable).parent / "rclone"]
     found = shutil.which("rclone")
     for path in [*candidates, *([Path(found)] if found else [])]:
         if path.is_file() and os.access(path, os.X_OK):
@@ -75,8 +74,10 @@ class S3Folder:
     def broker_env(self) -> dict[str, str]:
         """Environment for a broker started with ``--storage-engine s3://tansu/``."""
         return {
-            "AWS_ACCESS_KEY_ID": _ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": _SECRET_KEY,
-            "AWS_DEFAULT_REGION": "auto", "AWS_ENDPOINT": f"http://127.0.0.1:{self.port}",
+            "AWS_ACCESS_KEY_ID": _ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": _SECRET_KEY,
+            "AWS_DEFAULT_REGION": "auto",
+            "AWS_ENDPOINT": f"http://127.0.0.1:{self.port}",
             "AWS_ALLOW_HTTP": "true",
         }
 
@@ -89,8 +90,9 @@ class S3Folder:
             lock.seek(0)
             holder = lock.read().strip() or "another process"
             lock.close()
-            raise DurableError(f"{self.directory} is in use by {holder}: one broker per data folder") \
-                from None
+            raise DurableError(
+                f"{self.directory} is in use by {holder}: one broker per data folder"
+            ) from None
         lock.seek(0)
         lock.truncate()
         lock.write(f"pid {os.getpid()}\n")
@@ -101,13 +103,28 @@ class S3Folder:
         """Lock the folder, start rclone and wait until it accepts connections."""
         self._take_lock()
         (self.directory / BUCKET).mkdir(exist_ok=True)
-        command = ([str(rclone_binary()), "serve", "s3", str(self.directory),
-                    "--addr", f"127.0.0.1:{self.port}", "--auth-key", f"{_ACCESS_KEY},{_SECRET_KEY}",
-                    "--config", os.devnull, "--log-level", "ERROR"] if self.server == "rclone"
-                   else [sys.executable, "-m", "streams.embedded.s3_folder", str(self.directory),
-                         str(self.port)])
+        command = (
+            [
+                str(rclone_binary()),
+                "serve",
+                "s3",
+                str(self.directory),
+                "--addr",
+                f"127.0.0.1:{self.port}",
+                "--auth-key",
+                f"{_ACCESS_KEY},{_SECRET_KEY}",
+                "--config",
+                os.devnull,
+                "--log-level",
+                "ERROR",
+            ]
+            if self.server == "rclone"
+            else [sys.executable, "-m", "streams.embedded.s3_folder", str(self.directory), str(self.port)]
+        )
         self.process = subprocess.Popen(  # noqa: S603 - fixed binary, no shell
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
         deadline = time.monotonic() + timeout_s

@@ -34,8 +34,10 @@ def _etag(data: bytes) -> str:
 
 
 def _error(status: int, code: str, message: str) -> web.Response:
-    body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
-            f"<Message>{message}</Message></Error>")
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+        f"<Message>{message}</Message></Error>"
+    )
     return web.Response(status=status, body=body.encode(), content_type="application/xml")
 
 
@@ -54,8 +56,12 @@ class FolderStore:
         for bucket in (p for p in root.iterdir() if p.is_dir()) if root.is_dir() else ():
             for path in bucket.rglob("*"):
                 if path.is_file() and not path.name.startswith(".tmp-"):
-                    self._remember(bucket.name, str(path.relative_to(bucket)).replace(os.sep, "/"),
-                                   path.read_bytes(), path.stat().st_mtime)
+                    self._remember(
+                        bucket.name,
+                        str(path.relative_to(bucket)).replace(os.sep, "/"),
+                        path.read_bytes(),
+                        path.stat().st_mtime,
+                    )
 
     def _remember(self, bucket: str, key: str, data: bytes, mtime: float) -> None:
         keys = self._keys.setdefault(bucket, [])
@@ -85,8 +91,9 @@ class FolderStore:
                 return _error(412, "PreconditionFailed", "object exists")
             if_match = request.headers.get("If-Match")
             if if_match is not None and if_match not in ("*", current):
-                return _error(412 if meta else 404, "PreconditionFailed" if meta else "NoSuchKey",
-                              "etag mismatch")
+                return _error(
+                    412 if meta else 404, "PreconditionFailed" if meta else "NoSuchKey", "etag mismatch"
+                )
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as out:
@@ -107,8 +114,11 @@ class FolderStore:
             return _error(412, "PreconditionFailed", "etag mismatch")
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
-        headers = {"ETag": etag, "Last-Modified": formatdate(path.stat().st_mtime, usegmt=True),
-                   "Accept-Ranges": "bytes"}
+        headers = {
+            "ETag": etag,
+            "Last-Modified": formatdate(path.stat().st_mtime, usegmt=True),
+            "Accept-Ranges": "bytes",
+        }
         if head:
             headers["Content-Length"] = str(size)
             return web.Response(status=200, headers=headers)
@@ -121,7 +131,7 @@ class FolderStore:
                 start, end = max(0, len(data) - int(last)), len(data) - 1
             else:
                 start, end = int(first), min(len(data) - 1, int(last) if last else len(data) - 1)
-            status, body = 206, data[start:end + 1]
+            status, body = 206, data[start : end + 1]
             headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
         return web.Response(status=status, body=body, headers=headers)
 
@@ -146,7 +156,7 @@ class FolderStore:
             key = keys[index]
             if not key.startswith(prefix):
                 break
-            rest = key[len(prefix):]
+            rest = key[len(prefix) :]
             if delimiter and delimiter in rest:
                 prefixes.add(prefix + rest.split(delimiter, 1)[0] + delimiter)
                 continue
@@ -154,13 +164,17 @@ class FolderStore:
             contents.append(
                 f"<Contents><Key>{escape(key)}</Key><LastModified>{modified}</LastModified>"
                 f"<ETag>{escape(etag)}</ETag><Size>{size}</Size>"
-                "<StorageClass>STANDARD</StorageClass></Contents>")
-        common = "".join(f"<CommonPrefixes><Prefix>{escape(p)}</Prefix></CommonPrefixes>"
-                         for p in sorted(prefixes))
-        body = (f'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="{_XMLNS}">'
-                f"<Name>{escape(bucket)}</Name><Prefix>{escape(prefix)}</Prefix>"
-                f"<KeyCount>{len(contents) + len(prefixes)}</KeyCount><MaxKeys>100000</MaxKeys>"
-                f"<IsTruncated>false</IsTruncated>{''.join(contents)}{common}</ListBucketResult>")
+                "<StorageClass>STANDARD</StorageClass></Contents>"
+            )
+        common = "".join(
+            f"<CommonPrefixes><Prefix>{escape(p)}</Prefix></CommonPrefixes>" for p in sorted(prefixes)
+        )
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="{_XMLNS}">'
+            f"<Name>{escape(bucket)}</Name><Prefix>{escape(prefix)}</Prefix>"
+            f"<KeyCount>{len(contents) + len(prefixes)}</KeyCount><MaxKeys>100000</MaxKeys>"
+            f"<IsTruncated>false</IsTruncated>{''.join(contents)}{common}</ListBucketResult>"
+        )
         return web.Response(body=body.encode(), content_type="application/xml")
 
 

@@ -31,8 +31,15 @@ class Stack:
     """
 
     def __init__(
-        self, settings: Settings, *, embedded_port: int | None = None, embedded: bool = True,
-        workers: int = 1, sinks: int = 1, log_dir: Path | None = None, data_dir: Path | None = None,
+        self,
+        settings: Settings,
+        *,
+        embedded_port: int | None = None,
+        embedded: bool = True,
+        workers: int = 1,
+        sinks: int = 1,
+        log_dir: Path | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.broker = EmbeddedBroker(embedded_port, data_dir=data_dir) if embedded else None
         self.settings = settings
@@ -46,8 +53,8 @@ class Stack:
         if self.broker is not None:
             self.broker.start()
             self.settings = self.settings.replace(
-                kafka_bootstrap_servers=self.broker.bootstrap, session_timeout_s=2.0,
-                heartbeat_interval_s=0.5)
+                kafka_bootstrap_servers=self.broker.bootstrap, session_timeout_s=2.0, heartbeat_interval_s=0.5
+            )
         ensure_topics(self.settings)
         env = {**os.environ, **self.settings.to_env()}
         for role, count in (("worker", self.workers), ("sink", self.sinks)):
@@ -72,7 +79,9 @@ class Stack:
         try:
             return subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 [sys.executable, "-m", "streams.cli", role],
-                env=dict(env), stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                env=dict(env),
+                stdout=log or subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
                 preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
             )
         finally:
@@ -81,8 +90,11 @@ class Stack:
 
     def failed(self) -> list[str]:
         """Describe children that exited on their own."""
-        return [f"{self._roles.get(p.pid, 'child')} exited with {p.returncode}"
-                for p in self.children if p.poll() is not None]
+        return [
+            f"{self._roles.get(p.pid, 'child')} exited with {p.returncode}"
+            for p in self.children
+            if p.poll() is not None
+        ]
 
     def stop(self, timeout_s: float = 7.0) -> None:
         """SIGTERM the workers, SIGKILL stragglers, then stop the broker."""
@@ -104,7 +116,9 @@ class Stack:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()

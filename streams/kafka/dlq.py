@@ -39,13 +39,21 @@ def payload_bytes(letter: DeadLetter) -> bytes:
 
 
 def read_dead_letters(
-    bootstrap: str, topic: str, *, since: datetime | None = None, error: str | None = None,
+    bootstrap: str,
+    topic: str,
+    *,
+    since: datetime | None = None,
+    error: str | None = None,
     timeout_s: float = 30.0,
 ) -> Iterator[StoredDeadLetter]:
     """Yield every dead letter up to the current end of the topic, oldest first per partition."""
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-        client_id="handoff-dlq", fetch_max_wait_ms=50, auto_offset_reset="earliest",
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        client_id="handoff-dlq",
+        fetch_max_wait_ms=50,
+        auto_offset_reset="earliest",
     )
     try:
         partitions = sorted(consumer.partitions_for_topic(topic) or ())

@@ -41,7 +41,8 @@ def unreachable(servers: str, timeout_s: float, why: str) -> DeliveryError:
     """The error for a broker that did not answer, naming the setting to check."""
     return DeliveryError(
         f"no Kafka broker answered at {servers} within {timeout_s:g} s ({why}); "
-        "check HANDOFF_KAFKA_BOOTSTRAP_SERVERS and that the broker is running")
+        "check HANDOFF_KAFKA_BOOTSTRAP_SERVERS and that the broker is running"
+    )
 
 
 def check_reachable(servers: str, timeout_s: float) -> None:
@@ -67,19 +68,28 @@ class Producer:
     """
 
     def __init__(
-        self, bootstrap_servers: str | list[str], *, timeout_s: float = 10.0,
-        client_id: str = "handoff", **config: Any,
+        self,
+        bootstrap_servers: str | list[str],
+        *,
+        timeout_s: float = 10.0,
+        client_id: str = "handoff",
+        **config: Any,
     ) -> None:
         self.timeout_s = timeout_s
         self.servers = _servers(bootstrap_servers)
         check_reachable(self.servers, timeout_s)
         wait_ms = max(1000, int(timeout_s * 1000))
         settings: dict[str, Any] = {
-            "acks": "all", "linger_ms": 5, "retry_backoff_ms": 100,
-            "bootstrap_timeout_ms": wait_ms, "max_block_ms": wait_ms,
+            "acks": "all",
+            "linger_ms": 5,
+            "retry_backoff_ms": 100,
+            "bootstrap_timeout_ms": wait_ms,
+            "max_block_ms": wait_ms,
             # Half the budget per request leaves room for the client's own retry within it.
-            "request_timeout_ms": wait_ms // 2, "delivery_timeout_ms": wait_ms,
-            "client_id": client_id, **config,
+            "request_timeout_ms": wait_ms // 2,
+            "delivery_timeout_ms": wait_ms,
+            "client_id": client_id,
+            **config,
         }
         try:
             self._producer = KafkaProducer(bootstrap_servers=self.servers.split(","), **settings)
@@ -90,23 +100,28 @@ class Producer:
         try:
             return self._producer.send(topic, key=key, value=value)
         except KafkaError as exc:
-            raise DeliveryError(f"could not queue a message for {topic} at {self.servers}: "
-                                f"{type(exc).__name__}: {exc}") from exc
+            raise DeliveryError(
+                f"could not queue a message for {topic} at {self.servers}: {type(exc).__name__}: {exc}"
+            ) from exc
 
     def _confirm(self, future: Any, what: str) -> Any:
         try:
             # A little longer than delivery_timeout_ms, so the client reports its own cause.
             return future.get(timeout=self.timeout_s + 1)
         except KafkaError as exc:
-            raise DeliveryError(f"the broker at {self.servers} did not confirm {what} within "
-                                f"{self.timeout_s:g} s ({type(exc).__name__}); it may be down: "
-                                "resend later with the same event_id") from exc
+            raise DeliveryError(
+                f"the broker at {self.servers} did not confirm {what} within "
+                f"{self.timeout_s:g} s ({type(exc).__name__}); it may be down: "
+                "resend later with the same event_id"
+            ) from exc
 
     def send_many(self, topic: str, messages: Iterable[Message]) -> list[Any]:
         """Send ``(key, value)`` messages, wait for every confirmation; their record metadata."""
         futures = [self._queue(topic, key, value) for key, value in messages]
-        return [self._confirm(future, f"message {index + 1} of {len(futures)} on {topic}")
-                for index, future in enumerate(futures)]
+        return [
+            self._confirm(future, f"message {index + 1} of {len(futures)} on {topic}")
+            for index, future in enumerate(futures)
+        ]
 
     def close(self) -> None:
         """Flush and close the connection."""
@@ -124,8 +139,9 @@ class Producer:
 class AsyncProducer:
     """An aiokafka producer, started on first use and restarted after a failed start."""
 
-    def __init__(self, bootstrap_servers: str | list[str], *, timeout_s: float,
-                 client_id: str = "handoff-web") -> None:
+    def __init__(
+        self, bootstrap_servers: str | list[str], *, timeout_s: float, client_id: str = "handoff-web"
+    ) -> None:
         self.servers = _servers(bootstrap_servers)
         self.timeout_s = timeout_s
         self.client_id = client_id
@@ -136,9 +152,13 @@ class AsyncProducer:
         async with self._lock:
             if self._producer is None:
                 producer = AIOKafkaProducer(
-                    bootstrap_servers=self.servers.split(","), client_id=self.client_id,
-                    acks="all", enable_idempotence=False, linger_ms=0,
-                    request_timeout_ms=max(1000, int(self.timeout_s * 1000)), retry_backoff_ms=100,
+                    bootstrap_servers=self.servers.split(","),
+                    client_id=self.client_id,
+                    acks="all",
+                    enable_idempotence=False,
+                    linger_ms=0,
+                    request_timeout_ms=max(1000, int(self.timeout_s * 1000)),
+                    retry_backoff_ms=100,
                 )
                 try:
                     await asyncio.wait_for(producer.start(), self.timeout_s)
@@ -155,8 +175,9 @@ class AsyncProducer:
             await asyncio.wait_for(producer.send_and_wait(topic, value, key=key), self.timeout_s)
         except (AioKafkaError, OSError, TimeoutError) as exc:
             log.warning("message not confirmed by Kafka (%s: %s)", type(exc).__name__, exc)
-            raise DeliveryError(f"Kafka did not confirm the message on {topic} "
-                                f"({type(exc).__name__})") from exc
+            raise DeliveryError(
+                f"Kafka did not confirm the message on {topic} ({type(exc).__name__})"
+            ) from exc
 
     async def close(self) -> None:
         """Flush and stop the producer, if it was ever started."""

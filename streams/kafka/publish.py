@@ -37,14 +37,16 @@ class EventPublisher:
         if not messages:
             return
         if self._producer is None:
-            self._producer = Producer(self.settings.kafka.servers, timeout_s=self.timeout_s,
-                                      client_id="handoff-sales", linger_ms=2)
+            self._producer = Producer(
+                self.settings.kafka.servers, timeout_s=self.timeout_s, client_id="handoff-sales", linger_ms=2
+            )
         self._producer.send_many(topic, [(key.encode(), value) for key, value in messages])
 
     def send_feedback(self, engine: Engine, events: Sequence[Feedback]) -> None:
         """Publish feedback keyed by handoff_id, then mark it published in the outbox."""
-        self.send(self.settings.topics.feedback,
-                  [(e.handoff_id, e.model_dump_json().encode()) for e in events])
+        self.send(
+            self.settings.topics.feedback, [(e.handoff_id, e.model_dump_json().encode()) for e in events]
+        )
         with Session(engine) as session, session.begin():
             mark_feedback_published(session=session, events=list(events), now=datetime.now(UTC))
 
@@ -58,12 +60,20 @@ class EventPublisher:
 def breach_event(record: SlaBreachRecord, row: QueueItem | None) -> SlaBreach:
     """The ``leads.sla`` event of a stored breach."""
     return SlaBreach(
-        handoff_id=record.handoff_id, lead_id=row.lead_id if row else "", due_at=as_utc(record.due_at),
-        stage=row.stage if row else "MQL", status=row.status if row else "unknown",
-        breached_at=as_utc(record.breached_at), breach=record.breach, action=record.action,
-        from_owner=record.from_owner, to_owner=record.to_owner, from_queue=record.from_queue,
+        handoff_id=record.handoff_id,
+        lead_id=row.lead_id if row else "",
+        due_at=as_utc(record.due_at),
+        stage=row.stage if row else "MQL",
+        status=row.status if row else "unknown",
+        breached_at=as_utc(record.breached_at),
+        breach=record.breach,
+        action=record.action,
+        from_owner=record.from_owner,
+        to_owner=record.to_owner,
+        from_queue=record.from_queue,
         to_queue=record.to_queue,
-        new_due_at=as_utc(record.new_due_at) if record.new_due_at else None)
+        new_due_at=as_utc(record.new_due_at) if record.new_due_at else None,
+    )
 
 
 def relay_outbox(engine: Engine, publisher: EventPublisher, *, retry_after_s: float) -> tuple[int, int]:
@@ -78,8 +88,9 @@ def relay_outbox(engine: Engine, publisher: EventPublisher, *, retry_after_s: fl
         publisher.send_feedback(engine, feedback)
         log.info("re-sent %d feedback events from the outbox", len(feedback))
     if breaches:
-        publisher.send(publisher.settings.topics.sla,
-                       [(b.handoff_id, b.model_dump_json().encode()) for b in breaches])
+        publisher.send(
+            publisher.settings.topics.sla, [(b.handoff_id, b.model_dump_json().encode()) for b in breaches]
+        )
         with Session(engine) as session, session.begin():
             mark_breaches_published(session=session, ids=ids, now=datetime.now(UTC))
     return len(feedback), len(breaches)

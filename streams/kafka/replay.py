@@ -11,11 +11,19 @@ from streams.kafka.offsets import end_offsets
 
 
 def read_topic(
-    bootstrap: str, topic: str, *, timeout_s: float = 60.0,
+    bootstrap: str,
+    topic: str,
+    *,
+    timeout_s: float = 60.0,
 ) -> list[tuple[SourcePosition, bytes | None]]:
     """Return every record up to the high-watermark, partition by partition in offset order."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             client_id="handoff-replay", fetch_max_wait_ms=50)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        client_id="handoff-replay",
+        fetch_max_wait_ms=50,
+    )
     try:
         partitions = sorted(consumer.partitions_for_topic(topic) or ())
         if not partitions:

@@ -17,8 +17,10 @@ def ensure_topics(
     """Create missing topics (the broker would auto-create them with the wrong count)."""
     wanted = list(topics if topics is not None else settings.topics.all)
     admin = KafkaAdminClient(
-        bootstrap_servers=settings.kafka.servers, client_id="handoff-admin",
-        request_timeout_ms=10_000, bootstrap_timeout_ms=10_000,
+        bootstrap_servers=settings.kafka.servers,
+        client_id="handoff-admin",
+        request_timeout_ms=10_000,
+        bootstrap_timeout_ms=10_000,
     )
     try:
         existing = set(admin.list_topics())
@@ -26,9 +28,13 @@ def ensure_topics(
         created: list[str] = []
         for name in missing:
             try:
-                admin.create_topics([
-                    NewTopic(name, partitions or settings.kafka.partitions, settings.kafka.replication_factor)
-                ])
+                admin.create_topics(
+                    [
+                        NewTopic(
+                            name, partitions or settings.kafka.partitions, settings.kafka.replication_factor
+                        )
+                    ]
+                )
                 created.append(name)
             except TopicAlreadyExistsError:
                 pass

@@ -116,9 +116,7 @@ def render_lag_table(rows: Sequence[PartitionLag]) -> str:
     ordered = sorted(rows, key=lambda r: (r.group, r.topic, r.partition))
     for index, row in enumerate(ordered):
         committed = "-" if row.committed is None else str(row.committed)
-        lines.append(
-            (row.group, row.topic, str(row.partition), committed, str(row.end), str(row.lag))
-        )
+        lines.append((row.group, row.topic, str(row.partition), committed, str(row.end), str(row.lag)))
         if index + 1 == len(ordered) or ordered[index + 1].group != row.group:
             total = sum(r.lag for r in ordered if r.group == row.group)
             lines.append((row.group, "TOTAL", "", "", "", str(total)))

@@ -11,16 +11,21 @@ from streams.lag.window import LagReport
 
 _LAG_LABELS = ["group", "topic", "partition"]
 GROUP_LAG = Gauge("kafka_consumergroup_group_lag", "Group offset lag of a partition.", _LAG_LABELS)
-GROUP_LAG_SECONDS = Gauge("kafka_consumergroup_group_lag_seconds",
-                          "Estimated time lag of a partition (interpolated).", _LAG_LABELS)
+GROUP_LAG_SECONDS = Gauge(
+    "kafka_consumergroup_group_lag_seconds", "Estimated time lag of a partition (interpolated).", _LAG_LABELS
+)
 GROUP_OFFSET = Gauge("kafka_consumergroup_group_offset", "Last committed group offset.", _LAG_LABELS)
-LATEST_OFFSET = Gauge("kafka_partition_latest_offset", "Latest offset of a partition.",
-                      ["topic", "partition"])
+LATEST_OFFSET = Gauge(
+    "kafka_partition_latest_offset", "Latest offset of a partition.", ["topic", "partition"]
+)
 GROUP_MAX_LAG = Gauge("kafka_consumergroup_group_max_lag", "Max group offset lag.", ["group"])
 GROUP_MAX_LAG_SECONDS = Gauge("kafka_consumergroup_group_max_lag_seconds", "Max group time lag.", ["group"])
 GROUP_SUM_LAG = Gauge("kafka_consumergroup_group_sum_lag", "Sum of group offset lag.", ["group"])
-GROUP_STATUS = Gauge("handoff_consumergroup_status",
-                     "1 for the current Burrow-style status of a partition.", [*_LAG_LABELS, "status"])
+GROUP_STATUS = Gauge(
+    "handoff_consumergroup_status",
+    "1 for the current Burrow-style status of a partition.",
+    [*_LAG_LABELS, "status"],
+)
 
 
 def publish_lag(reports: Sequence[LagReport]) -> None:

@@ -88,10 +88,7 @@ def evaluate_partition(window: Sequence[Sample], *, group_committed: bool) -> St
 def evaluate_group(windows: Mapping[tuple[str, int], Sequence[Sample]]) -> dict[tuple[str, int], Status]:
     """Judge every (topic, partition) of one group from its windows of samples."""
     group_committed = any(_moved(window) for window in windows.values())
-    return {
-        tp: evaluate_partition(window, group_committed=group_committed)
-        for tp, window in windows.items()
-    }
+    return {tp: evaluate_partition(window, group_committed=group_committed) for tp, window in windows.items()}
 
 
 def time_lag(window: Sequence[Sample]) -> float | None:

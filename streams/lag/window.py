@@ -50,11 +50,18 @@ class LagWindows:
             statuses = evaluate_group(frozen)
             for (topic, partition), window in frozen.items():
                 newest = window[-1]
-                out.append(LagReport(
-                    group=group, topic=topic, partition=partition, committed=newest.committed,
-                    end=newest.end, lag=newest.lag, status=statuses[(topic, partition)],
-                    time_lag_s=time_lag(window),
-                ))
+                out.append(
+                    LagReport(
+                        group=group,
+                        topic=topic,
+                        partition=partition,
+                        committed=newest.committed,
+                        end=newest.end,
+                        lag=newest.lag,
+                        status=statuses[(topic, partition)],
+                        time_lag_s=time_lag(window),
+                    )
+                )
         out.sort(key=lambda r: (r.group, r.topic, r.partition))
         return out
 
@@ -88,18 +95,40 @@ def render_report_table(reports: Sequence[LagReport]) -> str:
     order = list(Status)
     for index, row in enumerate(reports):
         committed = "-" if row.committed is None else str(row.committed)
-        lines.append((row.group, row.topic, str(row.partition), committed, str(row.end),
-                      str(row.lag), _seconds(row.time_lag_s), row.status.value))
+        lines.append(
+            (
+                row.group,
+                row.topic,
+                str(row.partition),
+                committed,
+                str(row.end),
+                str(row.lag),
+                _seconds(row.time_lag_s),
+                row.status.value,
+            )
+        )
         if index + 1 == len(reports) or reports[index + 1].group != row.group:
             mine = [r for r in reports if r.group == row.group]
             times = [r.time_lag_s for r in mine if r.time_lag_s is not None]
             worst = max((r.status for r in mine), key=order.index)
-            lines.append((row.group, "TOTAL", "", "", "", str(sum(r.lag for r in mine)),
-                          _seconds(max(times) if times else None), worst.value))
+            lines.append(
+                (
+                    row.group,
+                    "TOTAL",
+                    "",
+                    "",
+                    "",
+                    str(sum(r.lag for r in mine)),
+                    _seconds(max(times) if times else None),
+                    worst.value,
+                )
+            )
     widths = [max(len(line[col]) for line in lines) for col in range(len(header))]
     numeric = (False, False, True, True, True, True, True, False)
     return "\n".join(
-        "  ".join(cell.rjust(w) if num else cell.ljust(w)
-                  for cell, w, num in zip(line, widths, numeric, strict=True)).rstrip()
+        "  ".join(
+            cell.rjust(w) if num else cell.ljust(w)
+            for cell, w, num in zip(line, widths, numeric, strict=True)
+        ).rstrip()
         for line in lines
     )

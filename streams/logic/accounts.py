@@ -87,7 +87,7 @@ def _candidates(key: str, index: AccountIndex) -> tuple[str, ...]:
     r = index.fuzzy_min
     low = math.ceil(len(key) * r / (2 - r))
     high = math.floor(len(key) * (2 - r) / r)
-    return index.names[bisect.bisect_left(index.lengths, low):bisect.bisect_right(index.lengths, high)]
+    return index.names[bisect.bisect_left(index.lengths, low) : bisect.bisect_right(index.lengths, high)]
 
 
 def _by_domain(domain: str, index: AccountIndex) -> Match | None:
@@ -98,8 +98,12 @@ def _by_domain(domain: str, index: AccountIndex) -> Match | None:
     for i in range(1, len(labels) - 1):
         parent = ".".join(labels[i:])
         if parent in index.by_domain:
-            return Match(index.by_domain[parent], "parent_domain", PARENT_DOMAIN_CONFIDENCE,
-                         f"email domain {domain} under {parent}")
+            return Match(
+                index.by_domain[parent],
+                "parent_domain",
+                PARENT_DOMAIN_CONFIDENCE,
+                f"email domain {domain} under {parent}",
+            )
     return None
 
 
@@ -118,10 +122,15 @@ def match_account(lead: Lead, index: AccountIndex) -> Match:
         return Match(index.by_name[key], "name", NAME_CONFIDENCE, "same company name")
     if len(key) < _MIN_FUZZY_KEY or not index.names:
         return NO_MATCH
-    best = process.extractOne(key, _candidates(key, index), scorer=fuzz.ratio,
-                              score_cutoff=index.fuzzy_min * 100)
+    best = process.extractOne(
+        key, _candidates(key, index), scorer=fuzz.ratio, score_cutoff=index.fuzzy_min * 100
+    )
     if best is None:
         return NO_MATCH
     name, similarity, _ = best
-    return Match(index.by_name[name], "fuzzy_name", round(similarity / 100 * FUZZY_CEILING, 3),
-                 f"company name {similarity:.0f}% similar")
+    return Match(
+        index.by_name[name],
+        "fuzzy_name",
+        round(similarity / 100 * FUZZY_CEILING, 3),
+        f"company name {similarity:.0f}% similar",
+    )

@@ -33,13 +33,21 @@ class Ledger:
         """Rebuild from table state (an int is the count kept by older workers)."""
         if not isinstance(data, Mapping):
             return cls(cursor=int(data or 0))
-        return cls(int(data.get("cursor", 0)), dict(data.get("assigned", {})),
-                   dict(data.get("open", {})), dict(data.get("accounts", {})))
+        return cls(
+            int(data.get("cursor", 0)),
+            dict(data.get("assigned", {})),
+            dict(data.get("open", {})),
+            dict(data.get("accounts", {})),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Return the state as JSON-ready data."""
-        return {"cursor": self.cursor, "assigned": self.assigned, "open": self.open,
-                "accounts": self.accounts}
+        return {
+            "cursor": self.cursor,
+            "assigned": self.assigned,
+            "open": self.open,
+            "accounts": self.accounts,
+        }
 
     def record(self, owner: str, *, cursor: int | None, account_key: str | None) -> None:
         """Remember an assignment."""
@@ -90,8 +98,13 @@ def _rotate(queue: QueueConfig, ledger: Ledger, ok: list[bool]) -> tuple[str, in
 
 
 def choose_owner(
-    queue: QueueConfig, reps: Mapping[str, Rep], ledger: Ledger, *, now: datetime,
-    account_key: str | None = None, preassigned: str | None = None,
+    queue: QueueConfig,
+    reps: Mapping[str, Rep],
+    ledger: Ledger,
+    *,
+    now: datetime,
+    account_key: str | None = None,
+    preassigned: str | None = None,
     open_counts: Mapping[str, int] | None = None,
 ) -> Assignment:
     """Pick the rep for the next lead of a queue (pure: the ledger is only read).
@@ -102,29 +115,35 @@ def choose_owner(
     strategy = queue.strategy
     if preassigned is not None:
         if _available(preassigned, reps, now):
-            return Assignment(preassigned, Reason(rule="assign.account_owner",
-                                                  detail=f"{preassigned} owns the account"))
+            return Assignment(
+                preassigned, Reason(rule="assign.account_owner", detail=f"{preassigned} owns the account")
+            )
         note = f"account owner {preassigned} is out of office; "
     else:
         note = ""
     ok = [_available(r, reps, now) for r in queue.reps]
     if strategy == "capacity":
         held = ledger.open if open_counts is None else open_counts
-        ok = [a and (reps[r].capacity is None or held.get(r, 0) < (reps[r].capacity or 0))
-              for a, r in zip(ok, queue.reps, strict=True)]
+        ok = [
+            a and (reps[r].capacity is None or held.get(r, 0) < (reps[r].capacity or 0))
+            for a, r in zip(ok, queue.reps, strict=True)
+        ]
     if not any(ok):
         why = "no reps in the queue" if not queue.reps else "every rep is away or at capacity"
         return Assignment(None, Reason(rule="assign.unassigned", detail=note + why))
     if strategy == "sticky_account" and account_key:
         previous = ledger.accounts.get(account_key)
         if previous in queue.reps and ok[queue.reps.index(previous)]:
-            return Assignment(previous, Reason(rule="assign.sticky_account",
-                                               detail=f"{note}{previous} had this account before"))
+            return Assignment(
+                previous,
+                Reason(rule="assign.sticky_account", detail=f"{note}{previous} had this account before"),
+            )
     if strategy == "weighted":
         candidates = [r for r, a in zip(queue.reps, ok, strict=True) if a]
         owner = min(candidates, key=lambda r: (ledger.assigned.get(r, 0) + 1) / reps[r].weight)
-        return Assignment(owner, Reason(rule="assign.weighted",
-                                        detail=f"{note}{owner} (weight {reps[owner].weight:g})"))
+        return Assignment(
+            owner, Reason(rule="assign.weighted", detail=f"{note}{owner} (weight {reps[owner].weight:g})")
+        )
     picked = _rotate(queue, ledger, ok)
     assert picked is not None  # noqa: S101 - any(ok) above
     owner, cursor = picked
@@ -140,8 +159,9 @@ def calendar_for(policy: Policy, queue: QueueConfig | None, owner: str | None) -
     return policy.default_calendar
 
 
-def sla_due(policy: Policy, queue: QueueConfig | None, stage: Stage, owner: str | None,
-            qualified_at: datetime) -> datetime:
+def sla_due(
+    policy: Policy, queue: QueueConfig | None, stage: Stage, owner: str | None, qualified_at: datetime
+) -> datetime:
     """Return when sales must have acted: SLA hours counted in working hours."""
     hours = queue.sla_hours.get(stage, 24.0) if queue is not None else 24.0
     return add_working_hours(qualified_at, hours, calendar_for(policy, queue, owner))

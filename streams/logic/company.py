@@ -18,17 +18,68 @@ class CompanyName:
 
 
 # NFKC has already turned ㈱ and （株） into (株). Longest first, so 株式会社 beats (株).
-_JP_FORMS = tuple(sorted((
-    "株式会社", "(株)", "有限会社", "(有)", "合同会社", "(同)", "合資会社", "(資)", "合名会社",
-    "(名)", "一般社団法人", "(一社)", "一般財団法人", "(一財)", "公益社団法人", "(公社)",
-    "公益財団法人", "(公財)", "特定非営利活動法人", "npo法人", "有限責任事業組合",
-), key=len, reverse=True))
+_JP_FORMS = tuple(
+    sorted(
+        (
+            "株式会社",
+            "(株)",
+            "有限会社",
+            "(有)",
+            "合同会社",
+            "(同)",
+            "合資会社",
+            "(資)",
+            "合名会社",
+            "(名)",
+            "一般社団法人",
+            "(一社)",
+            "一般財団法人",
+            "(一財)",
+            "公益社団法人",
+            "(公社)",
+            "公益財団法人",
+            "(公財)",
+            "特定非営利活動法人",
+            "npo法人",
+            "有限責任事業組合",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 # Matched against the dot-less, comma-less name, so "Co., Ltd." arrives as "co ltd".
-_EN_FORMS = tuple(tuple(form.split()) for form in (
-    "co ltd", "coltd", "company limited", "co limited", "pty ltd", "pte ltd", "pvt ltd", "ltd",
-    "limited", "inc", "incorporated", "corp", "corporation", "llc", "llp", "gmbh", "ag", "sa",
-    "sas", "bv", "nv", "plc", "kk", "srl", "spa", "ab", "oy",
-))
+_EN_FORMS = tuple(
+    tuple(form.split())
+    for form in (
+        "co ltd",
+        "coltd",
+        "company limited",
+        "co limited",
+        "pty ltd",
+        "pte ltd",
+        "pvt ltd",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "llc",
+        "llp",
+        "gmbh",
+        "ag",
+        "sa",
+        "sas",
+        "bv",
+        "nv",
+        "plc",
+        "kk",
+        "srl",
+        "spa",
+        "ab",
+        "oy",
+    )
+)
 _EDGE = " -_/・:;&+"
 
 
@@ -38,13 +89,13 @@ def _strip_legal_forms(name: str) -> str:
         before = name = name.strip(_EDGE)
         for form in _JP_FORMS:
             if name.startswith(form):
-                name = name[len(form):].strip(_EDGE)
+                name = name[len(form) :].strip(_EDGE)
             if name.endswith(form):
                 name = name[: -len(form)].strip(_EDGE)
         tokens = name.split()
         for words in _EN_FORMS:
             # English forms are only stripped at the end: "AG Barr" or "AB InBev" lead with one.
-            if len(tokens) > len(words) and tuple(tokens[-len(words):]) == words:
+            if len(tokens) > len(words) and tuple(tokens[-len(words) :]) == words:
                 tokens = tokens[: -len(words)]
                 break
         name = " ".join(tokens)
@@ -72,10 +123,27 @@ def normalise_company(raw: str | None) -> CompanyName | None:
 
 # Placeholder words, matched as whole tokens only; surnames such as Foo, Hoge or Tester
 # exist, so the set used for person names is narrower.
-_NAME_TEST_WORDS = frozenset({
-    "test", "testtest", "testing", "asdf", "asdfg", "asdfgh", "asdfasdf", "qwerty", "dummy",
-    "hogehoge", "テスト", "てすと", "ダミー", "ほげ", "ホゲ", "ふが", "ぴよ",
-})
+_NAME_TEST_WORDS = frozenset(
+    {
+        "test",
+        "testtest",
+        "testing",
+        "asdf",
+        "asdfg",
+        "asdfgh",
+        "asdfasdf",
+        "qwerty",
+        "dummy",
+        "hogehoge",
+        "テスト",
+        "てすと",
+        "ダミー",
+        "ほげ",
+        "ホゲ",
+        "ふが",
+        "ぴよ",
+    }
+)
 _LOCAL_TEST_WORDS = _NAME_TEST_WORDS | {"tester", "hoge", "fuga", "piyo", "foobar"}
 _TEST_COMPANY_KEYS = _LOCAL_TEST_WORDS | {"example", "testcompany", "testcorp", "テスト会社"}
 _TEST_DOMAIN = re.compile(

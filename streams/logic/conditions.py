@@ -20,19 +20,46 @@ Predicate = Callable[[Facts], bool]
 # Every field a condition may name, and its kind. Score fields exist only once the
 # lead has been scored, so they are meant for stages and routing.
 FIELDS: dict[str, str] = {
-    "email": "str", "domain": "str", "free_mail": "bool", "disposable": "bool",
-    "test_data": "bool", "honeypot": "bool", "seniority": "seniority", "department": "str",
-    "job_title": "str", "employees": "int", "country": "str", "region": "str", "company": "str",
-    "phone": "str", "form": "str", "budget": "str", "budget_stated": "bool", "timeline": "str",
-    "timeline_within_quarter": "bool", "message": "str",
-    "utm.source": "str", "utm.medium": "str", "utm.campaign": "str",
-    "activity.page_views": "int", "activity.pricing_page_views": "int",
-    "activity.content_downloads": "int", "activity.webinar_attended": "bool",
-    "activity.email_clicks": "int", "consent.marketing": "bool",
-    "account.matched": "bool", "account.match_confidence": "float", "account.owner": "str",
-    "account.segment": "str", "account.industry": "str", "account.name": "str",
+    "email": "str",
+    "domain": "str",
+    "free_mail": "bool",
+    "disposable": "bool",
+    "test_data": "bool",
+    "honeypot": "bool",
+    "seniority": "seniority",
+    "department": "str",
+    "job_title": "str",
+    "employees": "int",
+    "country": "str",
+    "region": "str",
+    "company": "str",
+    "phone": "str",
+    "form": "str",
+    "budget": "str",
+    "budget_stated": "bool",
+    "timeline": "str",
+    "timeline_within_quarter": "bool",
+    "message": "str",
+    "utm.source": "str",
+    "utm.medium": "str",
+    "utm.campaign": "str",
+    "activity.page_views": "int",
+    "activity.pricing_page_views": "int",
+    "activity.content_downloads": "int",
+    "activity.webinar_attended": "bool",
+    "activity.email_clicks": "int",
+    "consent.marketing": "bool",
+    "account.matched": "bool",
+    "account.match_confidence": "float",
+    "account.owner": "str",
+    "account.segment": "str",
+    "account.industry": "str",
+    "account.name": "str",
     "account.domain": "str",
-    "score": "int", "fit": "int", "intent": "int", "stage": "stage",
+    "score": "int",
+    "fit": "int",
+    "intent": "int",
+    "stage": "stage",
 }
 _ORDERED = {"int", "float", "seniority"}
 # `{field}` in a reason's detail text is replaced by the lead's value.
@@ -84,8 +111,9 @@ class Matcher(BaseModel):
             except re.error as exc:
                 raise ValueError(f"bad regex {self.regex!r}: {exc}") from None
         if not self.model_fields_set:
-            raise ValueError("empty test; use equals, in, not_in, regex, contains, gte, gt, lte, lt "
-                             "or exists")
+            raise ValueError(
+                "empty test; use equals, in, not_in, regex, contains, gte, gt, lte, lt or exists"
+            )
         return self
 
 
@@ -144,8 +172,9 @@ class Condition(BaseModel):
 
 
 def _values(m: Matcher) -> list[Any]:
-    return [v for v in (m.equals, m.gte, m.gt, m.lte, m.lt, *(m.in_ or []), *(m.not_in or []))
-            if v is not None]
+    return [
+        v for v in (m.equals, m.gte, m.gt, m.lte, m.lt, *(m.in_ or []), *(m.not_in or [])) if v is not None
+    ]
 
 
 def _coerce(name: str, kind: str, value: Any) -> Any:

@@ -50,9 +50,7 @@ def decode_lead(raw: bytes | None) -> LeadSubmitted | DecodeFailure:
     if raw is None:
         return DecodeFailure(ErrorCode.NOT_JSON, "message has no value")
     if len(raw) > MAX_MESSAGE_BYTES:
-        return DecodeFailure(
-            ErrorCode.TOO_LARGE, f"message is {len(raw)} bytes; at most {MAX_MESSAGE_BYTES}"
-        )
+        return DecodeFailure(ErrorCode.TOO_LARGE, f"message is {len(raw)} bytes; at most {MAX_MESSAGE_BYTES}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -52,11 +52,20 @@ def run_enrichers(lead: Lead, enrichers: Sequence[Enricher]) -> Lead:
             else:
                 lead = _executor().submit(enricher.enrich, lead).result(timeout=enricher.timeout_s)
         except FutureTimeout:
-            lead = _note(lead, Reason(rule=f"enrich.{enricher.name}.timeout",
-                                      detail=f"no answer within {enricher.timeout_s:g}s; went on without it"))
+            lead = _note(
+                lead,
+                Reason(
+                    rule=f"enrich.{enricher.name}.timeout",
+                    detail=f"no answer within {enricher.timeout_s:g}s; went on without it",
+                ),
+            )
         except Exception as exc:  # noqa: BLE001 - an enricher must never lose a lead
-            lead = _note(lead, Reason(rule=f"enrich.{enricher.name}.failed",
-                                      detail=f"{type(exc).__name__}; went on without it"))
+            lead = _note(
+                lead,
+                Reason(
+                    rule=f"enrich.{enricher.name}.failed", detail=f"{type(exc).__name__}; went on without it"
+                ),
+            )
     return lead
 
 
@@ -67,16 +76,22 @@ def with_match(lead: Lead, match: Match) -> Lead:
         return lead
     mine = lead.account
     account = Account(
-        name=known.name, domain=known.domain or mine.domain,
+        name=known.name,
+        domain=known.domain or mine.domain,
         employees=mine.employees if mine.employees is not None else known.employees,
-        industry=known.industry or mine.industry, country=mine.country or known.country,
-        matched=True, match_confidence=match.confidence,
+        industry=known.industry or mine.industry,
+        country=mine.country or known.country,
+        matched=True,
+        match_confidence=match.confidence,
     )
     employees = lead.employees if lead.employees is not None else known.employees
-    note = Reason(rule=f"enrich.account.{match.method}",
-                  detail=f"{known.name} ({match.detail}, confidence {match.confidence:.2f})")
-    return dataclasses.replace(lead, account=account, match=match, employees=employees,
-                               notes=(*lead.notes, note))
+    note = Reason(
+        rule=f"enrich.account.{match.method}",
+        detail=f"{known.name} ({match.detail}, confidence {match.confidence:.2f})",
+    )
+    return dataclasses.replace(
+        lead, account=account, match=match, employees=employees, notes=(*lead.notes, note)
+    )
 
 
 @dataclasses.dataclass

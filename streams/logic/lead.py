@@ -16,10 +16,9 @@ from streams.logic.normalise import (
     is_free_mail,
     normalise_country,
     normalise_email,
-    normalise_name,
     normalise_phone,
-    parse_employees,
 )
+from streams.logic.people import normalise_name, parse_employees
 from streams.logic.titles import Seniority, classify_title
 
 _HANDOFF_NAMESPACE = uuid.UUID("6f1c1b7e-8f5e-4d0b-9b1e-5a7c2d0e4f10")
@@ -76,10 +75,16 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
     employees = parse_employees(raw.employees)
     free = is_free_mail(domain)
     contact = Contact(
-        email=email, full_name=name.display, given_name=name.given, family_name=name.family,
-        phone=normalise_phone(raw.phone, country), job_title=raw.job_title,
-        seniority=title.seniority.name.lower(), department=title.department,
-        country=country, region=raw.region,
+        email=email,
+        full_name=name.display,
+        given_name=name.given,
+        family_name=name.family,
+        phone=normalise_phone(raw.phone, country),
+        job_title=raw.job_title,
+        seniority=title.seniority.name.lower(),
+        department=title.department,
+        country=country,
+        region=raw.region,
     )
     account = Account(
         name=company.display if company else None,
@@ -88,17 +93,30 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
         country=country,
     )
     return Lead(
-        event_id=raw.event_id, lead_id=lead_id_for(email), submitted_at=raw.submitted_at,
-        email=email, domain=domain, free_mail=free, disposable=is_disposable(domain),
+        event_id=raw.event_id,
+        lead_id=lead_id_for(email),
+        submitted_at=raw.submitted_at,
+        email=email,
+        domain=domain,
+        free_mail=free,
+        disposable=is_disposable(domain),
         test_data=looks_like_test_data(
-            email=email, company=raw.company, first_name=name.given or name.display,
+            email=email,
+            company=raw.company,
+            first_name=name.given or name.display,
             last_name=name.family,
         ),
-        honeypot=bool(raw.honeypot), seniority=title.seniority, employees=employees,
-        country=country, budget=raw.budget, timeline=raw.timeline, activity=raw.activity,
-        contact=contact, account=account,
-        source=Source(form_id=raw.form_id.lower(), page_url=raw.page_url, referrer=raw.referrer,
-                      utm=raw.utm),
-        company_key=company.match_key if company else None, message=raw.message,
+        honeypot=bool(raw.honeypot),
+        seniority=title.seniority,
+        employees=employees,
+        country=country,
+        budget=raw.budget,
+        timeline=raw.timeline,
+        activity=raw.activity,
+        contact=contact,
+        account=account,
+        source=Source(form_id=raw.form_id.lower(), page_url=raw.page_url, referrer=raw.referrer, utm=raw.utm),
+        company_key=company.match_key if company else None,
+        message=raw.message,
         consent=raw.consent,
     )

@@ -1,10 +1,9 @@
-"""Normalise raw lead fields: text, email, country, phone, company size and person names."""
+"""Normalise raw lead fields: text, email, country and phone (company size and names: ``people``)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
@@ -51,14 +50,43 @@ def email_domain(email: str) -> str:
 
 # Japanese carrier and web mail that the package list lacks; ISP mail (ocn, nifty, biglobe)
 # is left out on purpose because many small companies use it as their business address.
-_JP_FREE_MAIL = frozenset({
-    "docomo.ne.jp", "ezweb.ne.jp", "au.com", "softbank.ne.jp", "i.softbank.jp",
-    "disney.ne.jp", "ymobile.ne.jp", "y-mobile.ne.jp", "emobile.ne.jp", "pdx.ne.jp",
-    "willcom.com", "vodafone.ne.jp", "uqmobile.jp", "rakuten.jp", "mineo.jp", "ybb.ne.jp",
-    "yahoo.co.jp", "yahoo.jp", "gmail.com", "googlemail.com", "outlook.jp", "outlook.com",
-    "hotmail.co.jp", "live.jp", "icloud.com", "me.com", "mac.com", "goo.jp", "mail.goo.ne.jp",
-    "infoseek.jp", "excite.co.jp", "livedoor.com", "aol.jp",
-})
+_JP_FREE_MAIL = frozenset(
+    {
+        "docomo.ne.jp",
+        "ezweb.ne.jp",
+        "au.com",
+        "softbank.ne.jp",
+        "i.softbank.jp",
+        "disney.ne.jp",
+        "ymobile.ne.jp",
+        "y-mobile.ne.jp",
+        "emobile.ne.jp",
+        "pdx.ne.jp",
+        "willcom.com",
+        "vodafone.ne.jp",
+        "uqmobile.jp",
+        "rakuten.jp",
+        "mineo.jp",
+        "ybb.ne.jp",
+        "yahoo.co.jp",
+        "yahoo.jp",
+        "gmail.com",
+        "googlemail.com",
+        "outlook.jp",
+        "outlook.com",
+        "hotmail.co.jp",
+        "live.jp",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "goo.jp",
+        "mail.goo.ne.jp",
+        "infoseek.jp",
+        "excite.co.jp",
+        "livedoor.com",
+        "aol.jp",
+    }
+)
 
 
 def is_free_mail(domain: str) -> bool:
@@ -74,27 +102,102 @@ def is_disposable(domain: str) -> bool:
     return any(".".join(labels[i:]) in blocklist for i in range(len(labels) - 1))
 
 
-_JA_COUNTRIES = dict(pair.split(":") for pair in [
-    "日本:JP", "日本国:JP", "にほん:JP", "にっぽん:JP", "アメリカ:US", "米国:US", "合衆国:US",
-    "中国:CN", "中華人民共和国:CN", "韓国:KR", "大韓民国:KR", "北朝鮮:KP", "台湾:TW", "香港:HK",
-    "マカオ:MO", "英国:GB", "イギリス:GB", "ドイツ:DE", "独国:DE", "フランス:FR", "仏国:FR",
-    "イタリア:IT", "スペイン:ES", "オランダ:NL", "ベルギー:BE", "スイス:CH", "オーストリア:AT",
-    "スウェーデン:SE", "ノルウェー:NO", "デンマーク:DK", "フィンランド:FI", "アイルランド:IE",
-    "ポーランド:PL", "ポルトガル:PT", "ロシア:RU", "トルコ:TR", "イスラエル:IL", "アラブ首長国連邦:AE",
-    "サウジアラビア:SA", "インド:IN", "シンガポール:SG", "タイ:TH", "ベトナム:VN", "インドネシア:ID",
-    "マレーシア:MY", "フィリピン:PH", "ミャンマー:MM", "カンボジア:KH", "バングラデシュ:BD",
-    "パキスタン:PK", "モンゴル:MN", "オーストラリア:AU", "豪州:AU", "ニュージーランド:NZ", "カナダ:CA",
-    "メキシコ:MX", "ブラジル:BR", "アルゼンチン:AR", "チリ:CL", "ペルー:PE", "コロンビア:CO",
-    "南アフリカ:ZA", "エジプト:EG",
-])
+_JA_COUNTRIES = dict(
+    pair.split(":")
+    for pair in [
+        "日本:JP",
+        "日本国:JP",
+        "にほん:JP",
+        "にっぽん:JP",
+        "アメリカ:US",
+        "米国:US",
+        "合衆国:US",
+        "中国:CN",
+        "中華人民共和国:CN",
+        "韓国:KR",
+        "大韓民国:KR",
+        "北朝鮮:KP",
+        "台湾:TW",
+        "香港:HK",
+        "マカオ:MO",
+        "英国:GB",
+        "イギリス:GB",
+        "ドイツ:DE",
+        "独国:DE",
+        "フランス:FR",
+        "仏国:FR",
+        "イタリア:IT",
+        "スペイン:ES",
+        "オランダ:NL",
+        "ベルギー:BE",
+        "スイス:CH",
+        "オーストリア:AT",
+        "スウェーデン:SE",
+        "ノルウェー:NO",
+        "デンマーク:DK",
+        "フィンランド:FI",
+        "アイルランド:IE",
+        "ポーランド:PL",
+        "ポルトガル:PT",
+        "ロシア:RU",
+        "トルコ:TR",
+        "イスラエル:IL",
+        "アラブ首長国連邦:AE",
+        "サウジアラビア:SA",
+        "インド:IN",
+        "シンガポール:SG",
+        "タイ:TH",
+        "ベトナム:VN",
+        "インドネシア:ID",
+        "マレーシア:MY",
+        "フィリピン:PH",
+        "ミャンマー:MM",
+        "カンボジア:KH",
+        "バングラデシュ:BD",
+        "パキスタン:PK",
+        "モンゴル:MN",
+        "オーストラリア:AU",
+        "豪州:AU",
+        "ニュージーランド:NZ",
+        "カナダ:CA",
+        "メキシコ:MX",
+        "ブラジル:BR",
+        "アルゼンチン:AR",
+        "チリ:CL",
+        "ペルー:PE",
+        "コロンビア:CO",
+        "南アフリカ:ZA",
+        "エジプト:EG",
+    ]
+)
 _JA_STATE_SUFFIX = re.compile(r"(?:連邦共和国|社会主義共和国|民主共和国|共和国|合衆国|王国|連邦)$")
 _EN_ALIASES = {
-    "uk": "GB", "great britain": "GB", "britain": "GB", "england": "GB", "scotland": "GB",
-    "wales": "GB", "northern ireland": "GB", "america": "US", "united states of america": "US",
-    "korea": "KR", "republic of korea": "KR", "russia": "RU", "holland": "NL",
-    "netherlands": "NL", "uae": "AE", "turkey": "TR", "macau": "MO", "brunei": "BN",
-    "burma": "MM", "ivory coast": "CI", "cape verde": "CV", "swaziland": "SZ",
-    "vatican": "VA", "palestine": "PS", "prc": "CN", "roc": "TW",
+    "uk": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "america": "US",
+    "united states of america": "US",
+    "korea": "KR",
+    "republic of korea": "KR",
+    "russia": "RU",
+    "holland": "NL",
+    "netherlands": "NL",
+    "uae": "AE",
+    "turkey": "TR",
+    "macau": "MO",
+    "brunei": "BN",
+    "burma": "MM",
+    "ivory coast": "CI",
+    "cape verde": "CV",
+    "swaziland": "SZ",
+    "vatican": "VA",
+    "palestine": "PS",
+    "prc": "CN",
+    "roc": "TW",
 }
 
 
@@ -152,83 +255,3 @@ def normalise_phone(raw: str | None, country: str | None) -> str | None:
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return None
-
-
-_EMP_NUMBER = re.compile(r"(\d+)(?:\.(\d{1,3}))?(万|千|百|k(?![a-z]))?")
-_EMP_UNIT = {"万": 10_000, "千": 1_000, "百": 100, "k": 1_000}
-_EMP_UPPER = re.compile(r"^(?:〜|<|≦|≤|under|below|lessthan|fewerthan|upto|max)|未満|以下|まで")
-_EMP_MAX = 10_000_000
-
-
-def parse_employees(raw: str | int | None) -> int | None:
-    """Return a head count, the lower bound of a range, or None when unreadable.
-
-    An upper bound alone ("〜50名", "300人未満", "under 10") is a range starting at 1.
-    """
-    if raw is None or isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw if 0 <= raw <= _EMP_MAX else None
-    text = re.sub(r"[,\s]", "", nfkc(raw).casefold())
-    if text.startswith("-"):
-        return None
-    groups: list[int] = []
-    last_end, last_unit = -1, 0
-    for match in _EMP_NUMBER.finditer(text):
-        unit = _EMP_UNIT.get(match.group(3) or "", 1)
-        whole = match.group(1)
-        # Long digit runs are phone numbers or noise, and a huge one would overflow round().
-        if len(whole) > 9:
-            break
-        value = round(float(f"{whole}.{match.group(2) or 0}") * unit)
-        # "1万2000" and "2万5千" are one number written in parts.
-        if groups and match.start() == last_end and last_unit == 10_000 and unit < last_unit:
-            groups[-1] += value
-        else:
-            groups.append(value)
-        last_end, last_unit = match.end(), unit
-    if not groups or groups[0] > _EMP_MAX:
-        return None
-    # In Japanese forms a leading tilde means "up to"; in English it means "about".
-    jp_upper = text.startswith("~") and bool(re.search(r"[名人]", text))
-    if len(groups) == 1 and (jp_upper or _EMP_UPPER.search(text)):
-        return 1 if groups[0] >= 1 else None
-    return groups[0]
-
-
-@dataclass(frozen=True)
-class PersonName:
-    """A person's name split into parts, with a display form in the culture's order."""
-
-    given: str | None
-    family: str | None
-    display: str
-
-
-_CJK = re.compile(r"[\u3005\u3006\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-                  r"\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-
-
-def _name_part(value: str | None) -> str | None:
-    """Return the normalised name part without an honorific, or None when empty."""
-    text = nfkc(value or "").removesuffix("様").strip()
-    return text or None
-
-
-def normalise_name(
-    first: str | None, last: str | None, full: str | None, country: str | None
-) -> PersonName:
-    """Return the name parts and a display name, family-first for Japanese names."""
-    given, family, whole = _name_part(first), _name_part(last), _name_part(full)
-    cjk = any(_CJK.search(part) for part in (given, family, whole) if part)
-    if given is None and family is None and whole is not None:
-        tokens = whole.split()
-        if len(tokens) == 1:
-            return PersonName(given=None, family=None, display=whole)
-        # Romanised names are split given-first even for JP; the display keeps the input.
-        if cjk:
-            return PersonName(given=" ".join(tokens[1:]), family=tokens[0], display=whole)
-        return PersonName(given=" ".join(tokens[:-1]), family=tokens[-1], display=whole)
-    family_first = cjk or normalise_country(country) == "JP"
-    parts = (family, given) if family_first else (given, family)
-    return PersonName(given=given, family=family, display=" ".join(p for p in parts if p))

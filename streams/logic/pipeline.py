@@ -23,14 +23,21 @@ def dead_letter(
     """Wrap an unprocessable message, keeping its payload whole."""
     text, encoding = payload_text(raw or b"")
     return DeadLetter(
-        error=failure.error, detail=failure.detail, fields=failure.fields,
-        event_id=failure.event_id, payload=text, payload_encoding=encoding,  # type: ignore[arg-type,unused-ignore]
-        source=position, failed_at=now,
+        error=failure.error,
+        detail=failure.detail,
+        fields=failure.fields,
+        event_id=failure.event_id,
+        payload=text,
+        payload_encoding=encoding,  # type: ignore[arg-type,unused-ignore]
+        source=position,
+        failed_at=now,
     )
 
 
 def prepare(
-    raw: bytes | None, position: SourcePosition, now: datetime,
+    raw: bytes | None,
+    position: SourcePosition,
+    now: datetime,
     enrichers: Sequence[Enricher] = (),
 ) -> Lead | DeadLetter:
     """Decode, validate, normalise and enrich one message (independent of the policy)."""
@@ -40,8 +47,7 @@ def prepare(
     try:
         lead = normalise_lead(decoded)
     except InvalidEmail:
-        failure = DecodeFailure(ErrorCode.SCHEMA_INVALID, "email: value_error", ["email"],
-                                decoded.event_id)
+        failure = DecodeFailure(ErrorCode.SCHEMA_INVALID, "email: value_error", ["email"], decoded.event_id)
         return dead_letter(raw, failure, position, now)
     return run_enrichers(lead, enrichers)
 
@@ -55,26 +61,49 @@ def judge(lead: Lead, policy: Policy, now: datetime, *, deadline: bool = True) -
     decision = qualify(lead, policy)
     if decision.disposition is not None or decision.queue is None or decision.stage is None:
         return NurtureEvent(
-            event_id=lead.event_id, lead_id=lead.lead_id,
+            event_id=lead.event_id,
+            lead_id=lead.lead_id,
             disposition=decision.disposition or Disposition.NURTURE,
-            reasons=decision.reasons, score=decision.score, fit=decision.fit,
-            intent=decision.intent, rules_version=policy.version, contact=lead.contact,
-            source=lead.source, submitted_at=lead.submitted_at, decided_at=now,
+            reasons=decision.reasons,
+            score=decision.score,
+            fit=decision.fit,
+            intent=decision.intent,
+            rules_version=policy.version,
+            contact=lead.contact,
+            source=lead.source,
+            submitted_at=lead.submitted_at,
+            decided_at=now,
         )
     queue = policy.queues[decision.queue]
     return HandoffEvent(
-        handoff_id=handoff_id_for(lead.event_id), event_id=lead.event_id, lead_id=lead.lead_id,
-        account=lead.account, queue=decision.queue, owner=decision.owner, stage=decision.stage,
-        score=decision.score, fit=decision.fit, intent=decision.intent, reasons=decision.reasons,
-        rules_version=policy.version, contact=lead.contact, source=lead.source,
-        submitted_at=lead.submitted_at, qualified_at=now,
+        handoff_id=handoff_id_for(lead.event_id),
+        event_id=lead.event_id,
+        lead_id=lead.lead_id,
+        account=lead.account,
+        queue=decision.queue,
+        owner=decision.owner,
+        stage=decision.stage,
+        score=decision.score,
+        fit=decision.fit,
+        intent=decision.intent,
+        reasons=decision.reasons,
+        rules_version=policy.version,
+        contact=lead.contact,
+        source=lead.source,
+        submitted_at=lead.submitted_at,
+        qualified_at=now,
         sla_due_at=sla_due(policy, queue, decision.stage, decision.owner, now) if deadline else now,
     )
 
 
 def decide(
-    raw: bytes | None, position: SourcePosition, policy: Policy, now: datetime | None = None,
-    *, enrichers: Sequence[Enricher] = (), at_submission: bool = False,
+    raw: bytes | None,
+    position: SourcePosition,
+    policy: Policy,
+    now: datetime | None = None,
+    *,
+    enrichers: Sequence[Enricher] = (),
+    at_submission: bool = False,
 ) -> Outcome:
     """Decode, normalise, enrich and qualify one message.
 
@@ -90,8 +119,9 @@ def decide(
     try:
         return judge(lead, policy, lead.submitted_at if at_submission else now)
     except Exception as exc:  # noqa: BLE001 - a policy bug must not lose the lead
-        failure = DecodeFailure(ErrorCode.PROCESSING_FAILED,
-                                f"qualification failed: {type(exc).__name__}", [], lead.event_id)
+        failure = DecodeFailure(
+            ErrorCode.PROCESSING_FAILED, f"qualification failed: {type(exc).__name__}", [], lead.event_id
+        )
         return dead_letter(raw, failure, position, now)
 
 
@@ -102,7 +132,9 @@ def account_key(event: HandoffEvent) -> str | None:
 
 
 def assign_owner(
-    event: HandoffEvent, policy: Policy, ledger: Ledger | int,
+    event: HandoffEvent,
+    policy: Policy,
+    ledger: Ledger | int,
     open_counts: Mapping[str, int] | None = None,
 ) -> HandoffEvent:
     """Give a qualified lead its owner and the deadline that owner must meet; record it in the ledger.
@@ -116,12 +148,22 @@ def assign_owner(
         # The policy changed between qualification and routing: keep the lead, unassigned.
         return event
     key = account_key(event)
-    choice = choose_owner(queue, policy.reps, ledger, now=event.qualified_at, account_key=key,
-                          preassigned=event.owner, open_counts=open_counts)
+    choice = choose_owner(
+        queue,
+        policy.reps,
+        ledger,
+        now=event.qualified_at,
+        account_key=key,
+        preassigned=event.owner,
+        open_counts=open_counts,
+    )
     if choice.owner is not None:
         sticky = key if queue.strategy == "sticky_account" else None
         ledger.record(choice.owner, cursor=choice.cursor, account_key=sticky)
-    return event.model_copy(update={
-        "owner": choice.owner, "reasons": [*event.reasons, choice.reason],
-        "sla_due_at": sla_due(policy, queue, event.stage, choice.owner, event.qualified_at),
-    })
+    return event.model_copy(
+        update={
+            "owner": choice.owner,
+            "reasons": [*event.reasons, choice.reason],
+            "sla_due_at": sla_due(policy, queue, event.stage, choice.owner, event.qualified_at),
+        }
+    )

@@ -32,8 +32,9 @@ def cross_check(data: dict[str, Any]) -> list[Problem]:
     if routing:
         i, last = routing[-1]
         if last.get("when") is not None or last.get("queue") is None:
-            errors.append((("routing", i),
-                           "the last routing line must be a catch-all: a queue and no condition"))
+            errors.append(
+                (("routing", i), "the last routing line must be a catch-all: a queue and no condition")
+            )
     for name, queue in queues.items():
         names = queue.get("reps") if isinstance(queue, dict) else None
         for i, rep in enumerate(names if isinstance(names, list) else []):

@@ -56,9 +56,10 @@ def parse_policy(text: str, *, origin: str = "<policy>") -> Policy:
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
-        problems += [(line_of(e["loc"], lines), _visible(e["loc"], lines),
-                      e["msg"].removeprefix("Value error, "))
-                     for e in exc.errors(include_url=False)]
+        problems += [
+            (line_of(e["loc"], lines), _visible(e["loc"], lines), e["msg"].removeprefix("Value error, "))
+            for e in exc.errors(include_url=False)
+        ]
     if problems:
         problems.sort(key=lambda p: p[0] or 0)
         raise PolicyError("\n".join(_fmt(origin, line, loc, msg) for line, loc, msg in problems))

@@ -103,11 +103,17 @@ def plan_for(policy: Policy) -> Plan:
     """Compile the policy, once per version (the version is a hash of its content)."""
     plan = _PLANS.get(policy.version) if policy.version else None
     if plan is None:
+
         def steps(items: list[Any]) -> tuple[_Step, ...]:
             return tuple(_Step(i, i.predicate(), tuple(i.names())) for i in items)
 
-        plan = Plan(steps(policy.rules), steps(policy.disqualify), _stage_steps(policy),
-                    steps(policy.routing), {r.rule: r.score for r in policy.rules})
+        plan = Plan(
+            steps(policy.rules),
+            steps(policy.disqualify),
+            _stage_steps(policy),
+            steps(policy.routing),
+            {r.rule: r.score for r in policy.rules},
+        )
         if policy.version:
             if len(_PLANS) > 64:
                 _PLANS.clear()
@@ -180,15 +186,17 @@ def qualify(lead: Lead, policy: Policy) -> Decision:
     reasons = list(lead.notes) + reasons
     blockers = [
         _reason(rule=d.item.rule, detail=_detail(d.item.detail, d.names, facts))
-        for d in plan.disqualify if d.test(facts)
+        for d in plan.disqualify
+        if d.test(facts)
     ]
     if blockers:
         return Decision(Disposition.DISQUALIFIED, None, score, fit, intent, blockers + reasons)
     facts.update(score=score, fit=fit, intent=intent, stage=None)
     for step in plan.stages:
         if step.test(facts):
-            reasons.append(_reason(rule=step.item.rule,
-                                   detail=_stage_detail(step.item, policy, step.names, facts)))
+            reasons.append(
+                _reason(rule=step.item.rule, detail=_stage_detail(step.item, policy, step.names, facts))
+            )
             stage: Stage = step.item.stage
             break
     else:
@@ -196,7 +204,12 @@ def qualify(lead: Lead, policy: Policy) -> Decision:
         return Decision(Disposition.NURTURE, None, score, fit, intent, reasons)
     facts["stage"] = stage
     route, queue, owner = route_queue(facts, policy, plan)
-    detail = (f"account {facts['account.name']} is owned by {owner}" if owner
-              else _detail(None, route.names, facts) if route.names else "default queue")
+    detail = (
+        f"account {facts['account.name']} is owned by {owner}"
+        if owner
+        else _detail(None, route.names, facts)
+        if route.names
+        else "default queue"
+    )
     reasons.append(_reason(rule=route.item.rule, detail=detail))
     return Decision(None, stage, score, fit, intent, reasons, queue, owner)

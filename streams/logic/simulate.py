@@ -36,7 +36,8 @@ class Row:
 
 
 def prepare_all(
-    messages: Iterable[tuple[SourcePosition, bytes | None]], enrichers: Sequence[Enricher] = (),
+    messages: Iterable[tuple[SourcePosition, bytes | None]],
+    enrichers: Sequence[Enricher] = (),
 ) -> list[Prepared]:
     """Decode, normalise and enrich every message once (independent of the policy)."""
     now = datetime.now(UTC)
@@ -51,8 +52,15 @@ def row_of(outcome: HandoffEvent | NurtureEvent | DeadLetter | None, key: str) -
         return Row(key, "dead_letter", reasons=(Reason(rule=f"dlq.{outcome.error.value}"),))
     if isinstance(outcome, NurtureEvent):
         return Row(key, outcome.disposition.value, score=outcome.score, reasons=tuple(outcome.reasons))
-    return Row(key, "handoff", outcome.queue, outcome.stage.value, outcome.owner, outcome.score,
-               tuple(outcome.reasons))
+    return Row(
+        key,
+        "handoff",
+        outcome.queue,
+        outcome.stage.value,
+        outcome.owner,
+        outcome.score,
+        tuple(outcome.reasons),
+    )
 
 
 def run(prepared: Sequence[Prepared], policy: Policy) -> list[Row]:
@@ -136,8 +144,11 @@ def explain(before: Row, after: Row) -> str:
 
 
 def _rotation_only(before: Row, after: Row) -> bool:
-    return ((before.outcome, before.queue, before.stage) == (after.outcome, after.queue, after.stage)
-            and _rules(before) == _rules(after))
+    return (before.outcome, before.queue, before.stage) == (
+        after.outcome,
+        after.queue,
+        after.stage,
+    ) and _rules(before) == _rules(after)
 
 
 def diff(before: Sequence[Row], after: Sequence[Row]) -> list[Change]:

@@ -56,9 +56,11 @@ def sla_policy(policy: Policy) -> SlaPolicy:
     try:
         sla = SlaPolicy.model_validate(policy.sla or {})
     except ValidationError as exc:
-        raise PolicyError("\n".join(
-            f"sla.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in exc.errors(include_url=False))) from None
+        raise PolicyError(
+            "\n".join(
+                f"sla.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)
+            )
+        ) from None
     named = set(sla.queues) | {q.to_queue for q in (sla.default, *sla.queues.values()) if q.to_queue}
     unknown = sorted(named - set(policy.queues))
     if unknown:

@@ -34,8 +34,10 @@ class InvalidLead(IntakeError, ValueError):
 
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:
     """Paths and error codes of a validation failure, leaving out the (personal) input values."""
-    return [{"path": ".".join(str(p) for p in err["loc"]) or "(body)", "code": err["type"]}
-            for err in exc.errors(include_input=False, include_url=False)]
+    return [
+        {"path": ".".join(str(p) for p in err["loc"]) or "(body)", "code": err["type"]}
+        for err in exc.errors(include_input=False, include_url=False)
+    ]
 
 
 def nest_form_fields(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -46,9 +48,9 @@ def nest_form_fields(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
         for group, model in NESTED.items():
             sub = None
             if name.startswith(f"{group}[") and name.endswith("]"):
-                sub = name[len(group) + 1:-1]
+                sub = name[len(group) + 1 : -1]
             elif name.startswith(f"{group}_"):
-                sub = name[len(group) + 1:]
+                sub = name[len(group) + 1 :]
             if sub in model.model_fields:
                 target, key = lead.setdefault(group, {}), sub
                 break

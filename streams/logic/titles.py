@@ -30,8 +30,13 @@ class TitleInfo:
     department: str | None
 
 
-_X, _V, _D, _M, _I = (Seniority.EXECUTIVE, Seniority.VP, Seniority.DIRECTOR,
-                      Seniority.MANAGER, Seniority.INDIVIDUAL)
+_X, _V, _D, _M, _I = (
+    Seniority.EXECUTIVE,
+    Seniority.VP,
+    Seniority.DIRECTOR,
+    Seniority.MANAGER,
+    Seniority.INDIVIDUAL,
+)
 
 
 def _en(words: str) -> str:
@@ -55,8 +60,7 @@ _RANKS: list[tuple[str, Seniority | None]] = [
     (_en(r"(?:managing|representative|executive|board) director|director of the board"), _X),
     (_en(r"(?:managing|senior|general|founding) partner|country manager|president"), _X),
     (_en(r"(?:chief|executive|corporate) (?:[a-z&]+ )*?officer|chief executive"), _X),
-    (_en(r"ceo|cto|cio|cfo|coo|cmo|cro|cso|cpo|cdo|cco|cao|cno|clo|cxo|chro|ciso|cdxo|caio"),
-     _X),
+    (_en(r"ceo|cto|cio|cfo|coo|cmo|cro|cso|cpo|cdo|cco|cao|cno|clo|cxo|chro|ciso|cdxo|caio"), _X),
     (_en(r"(?:co-?)?founder|owner|proprietor|self-employed|sole proprietor"), _X),
     (_en(r"general manager|gm|director|head|dir"), _D),
     (_en(r"(?:team |group )?lead(?:er)?(?! ?gen)|manager|mgr|supervisor|pm|foreman"), _M),
@@ -94,26 +98,20 @@ _DEPARTMENTS: list[tuple[str, str | None]] = [
     (_en(r"chief operating officer|coo"), "operations"),
     (_en(r"chief legal officer|clo|general counsel"), "legal"),
     (_en(r"chief product officer|cpo"), "product"),
-    (_en(r"sales(?: engineer)?|business development|bizdev|account (?:executive|manager)"),
-     "sales"),
+    (_en(r"sales(?: engineer)?|business development|bizdev|account (?:executive|manager)"), "sales"),
     (_en(r"key accounts?|sdr|bdr|revenue|customer success"), "sales"),
-    (_en(r"marketing|brand|communications|public relations|pr|growth|demand gen\w*"),
-     "marketing"),
+    (_en(r"marketing|brand|communications|public relations|pr|growth|demand gen\w*"), "marketing"),
     (_en(r"lead gen\w*|advertising|content"), "marketing"),
     (_en(r"product(?: management| manager| owner)?|ux|user experience"), "product"),
-    (_en(r"engineering|engineer|developer|development|software|r&d|research|devops|sre|qa"),
-     "engineering"),
+    (_en(r"engineering|engineer|developer|development|software|r&d|research|devops|sre|qa"), "engineering"),
     (_en(r"it|information (?:technology|systems?)|infrastructure|security|sysadmin"), "it"),
-    (_en(r"systems? administrator|network|help ?desk|dx|digital transformation|technology"),
-     "it"),
-    (_en(r"finance|financial|accounting|accountant|controller|comptroller|treasury"),
-     "finance"),
+    (_en(r"systems? administrator|network|help ?desk|dx|digital transformation|technology"), "it"),
+    (_en(r"finance|financial|accounting|accountant|controller|comptroller|treasury"), "finance"),
     (_en(r"treasurer|tax|fp&a|investor relations|ir|bookkeep\w*|payroll|audit"), "finance"),
     (_en(r"hr|human resources?|people|talent|recruit\w*|personnel|l&d"), "hr"),
     (_en(r"purchasing|procurement|buyer|sourcing|vendor management"), "purchasing"),
     (_en(r"operations|ops|supply chain|logistics|facilities|administration"), "operations"),
-    (_en(r"general affairs|manufacturing|production|quality|customer (?:support|service)"),
-     "operations"),
+    (_en(r"general affairs|manufacturing|production|quality|customer (?:support|service)"), "operations"),
     (_en(r"legal|counsel|attorney|lawyer|paralegal|compliance|privacy"), "legal"),
     (r"業務執行|代理店", None),
     (r"技術営業|セールスエンジニア|インサイドセールス|カスタマーサクセス|営業|セールス", "sales"),
@@ -130,8 +128,7 @@ _DEPARTMENTS: list[tuple[str, str | None]] = [
     (r"総務|業務|物流|生産|製造|品質|運用|オペレーション|管理部", "operations"),
     (r"カスタマーサポート|工場", "operations"),
     (r"経営企画|経営戦略|社長室|会長室|経営", "executive"),
-    (_en(r"office of the (?:ceo|president|chairman)|corporate (?:planning|strategy)"),
-     "executive"),
+    (_en(r"office of the (?:ceo|president|chairman)|corporate (?:planning|strategy)"), "executive"),
 ]
 
 

@@ -28,11 +28,20 @@ def build_web_app(settings: Settings, parts: tuple[ModuleType, ...] = PARTS) -> 
 
 
 def run_web(
-    settings: Settings, *, host: str, port: int, on_ready: Callable[[str], None] | None = None,
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM, logging like the workers (JSON, PII masked)."""
     install_masking()
     logging.config.dictConfig(logging_config(settings.log.level, settings.log.format))
     app = build_web_app(settings)
-    web.run_app(app, host=host, port=port, handle_signals=True,
-                print=(lambda _banner: on_ready(f"http://{host}:{port}")) if on_ready else None)
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        handle_signals=True,
+        print=(lambda _banner: on_ready(f"http://{host}:{port}")) if on_ready else None,
+    )

@@ -32,14 +32,16 @@ def _any_equal(given: bytes, candidates: tuple[bytes, ...]) -> bool:
     return sum(hmac.compare_digest(given, c) for c in candidates) > 0
 
 
-def _check_signature(access: FormAccess, headers: Mapping[str, str], body: bytes,
-                     now: float, window_s: int) -> str:
+def _check_signature(
+    access: FormAccess, headers: Mapping[str, str], body: bytes, now: float, window_s: int
+) -> str:
     stamp = headers.get(TIMESTAMP_HEADER, "")
     if not stamp.isdigit():
         raise Denied(401, "bad_signature", f"{TIMESTAMP_HEADER} must be Unix seconds")
     if abs(now - int(stamp)) > window_s:
-        raise Denied(401, "stale_signature",
-                     f"{TIMESTAMP_HEADER} is more than {window_s} s from the server's clock")
+        raise Denied(
+            401, "stale_signature", f"{TIMESTAMP_HEADER} is more than {window_s} s from the server's clock"
+        )
     given = headers.get(SIGNATURE_HEADER, "").removeprefix("sha256=").strip().lower().encode()
     expected = tuple(signature_of(secret, body, int(stamp)).encode() for secret in access.hmac_secrets)
     if not expected or not _any_equal(given, expected):
@@ -47,8 +49,9 @@ def _check_signature(access: FormAccess, headers: Mapping[str, str], body: bytes
     return "hmac"
 
 
-def authenticate(access: FormAccess, headers: Mapping[str, str], body: bytes, *,
-                 own_origin: str, now: float, window_s: int) -> str:
+def authenticate(
+    access: FormAccess, headers: Mapping[str, str], body: bytes, *, own_origin: str, now: float, window_s: int
+) -> str:
     """Return how the caller proved itself (``api_key``, ``hmac`` or ``origin``), or raise Denied."""
     if KEY_HEADER in headers:
         key = headers[KEY_HEADER].strip().encode()
@@ -62,5 +65,4 @@ def authenticate(access: FormAccess, headers: Mapping[str, str], body: bytes, *,
         if origin_allowed(access, origin, own_origin):
             return "origin"
         raise Denied(403, "origin_not_allowed", "this form does not accept posts from this origin")
-    raise Denied(401, "unauthenticated",
-                 f"send {KEY_HEADER}, or {SIGNATURE_HEADER} with {TIMESTAMP_HEADER}")
+    raise Denied(401, "unauthenticated", f"send {KEY_HEADER}, or {SIGNATURE_HEADER} with {TIMESTAMP_HEADER}")

@@ -61,8 +61,13 @@ def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
         raise BadBody(400, "not_utf8", "the body is not valid UTF-8") from None
     if content_type == FORM:
         try:
-            pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS,
-                              encoding="utf-8", errors="strict")
+            pairs = parse_qsl(
+                text,
+                keep_blank_values=True,
+                max_num_fields=MAX_FORM_FIELDS,
+                encoding="utf-8",
+                errors="strict",
+            )
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadBody(400, "bad_form", f"form fields cannot be read: {type(exc).__name__}") from None
         return nest_form_fields(pairs)

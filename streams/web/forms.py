@@ -87,8 +87,10 @@ def _secrets(form_id: str, names: list[str], env: Mapping[str, str]) -> tuple[by
     for name in names:
         value = env.get(name, "")
         if not value:
-            raise FormsFileError(f"forms file: form {form_id!r} names environment variable {name}, "
-                                 "which is not set or empty; export it or remove it from the file")
+            raise FormsFileError(
+                f"forms file: form {form_id!r} names environment variable {name}, "
+                "which is not set or empty; export it or remove it from the file"
+            )
         values.append(value.encode())
     return tuple(values)
 
@@ -124,6 +126,7 @@ def load_forms(path: Path | None, env: Mapping[str, str] | None = None) -> FormR
     try:
         document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
-        raise FormsFileError(f"forms file {path}: not valid {path.suffix.lstrip('.') or 'YAML'}: "
-                             f"{exc}") from None
+        raise FormsFileError(
+            f"forms file {path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}"
+        ) from None
     return parse_forms(document, env)

@@ -19,8 +19,9 @@ Clock = Callable[[], float]
 class RateLimiter:
     """Token bucket per client key: ``burst`` requests at once, refilled at ``rate_per_s``."""
 
-    def __init__(self, *, rate_per_s: float, burst: int, max_clients: int = 100_000,
-                 clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self, *, rate_per_s: float, burst: int, max_clients: int = 100_000, clock: Clock = time.monotonic
+    ) -> None:
         self.rate, self.burst = rate_per_s, float(burst)
         self.max_clients = max_clients
         self.clock = clock
@@ -62,8 +63,7 @@ class RateLimiter:
 class SeenWindow:
     """Event ids acknowledged within the last ``window_s`` seconds (bounded in size)."""
 
-    def __init__(self, *, window_s: float, max_items: int = 200_000,
-                 clock: Clock = time.monotonic) -> None:
+    def __init__(self, *, window_s: float, max_items: int = 200_000, clock: Clock = time.monotonic) -> None:
         self.window_s, self.max_items, self.clock = window_s, max_items, clock
         self._expiry: OrderedDict[str, float] = OrderedDict()
 

@@ -43,8 +43,7 @@ class Intake:
 
     def __init__(self, settings: Settings, forms: FormRegistry) -> None:
         self.settings, self.forms = settings, forms
-        self.limiter = RateLimiter(rate_per_s=settings.intake.rate_per_s,
-                                   burst=settings.intake.rate_burst)
+        self.limiter = RateLimiter(rate_per_s=settings.intake.rate_per_s, burst=settings.intake.rate_burst)
         self.seen = SeenWindow(window_s=settings.intake.dedupe_window_s)
         self.publisher = AsyncProducer(settings.kafka.servers, timeout_s=settings.intake.send_timeout_s)
 
@@ -58,8 +57,11 @@ class Intake:
     def _cors(self, request: web.Request) -> dict[str, str]:
         origin = request.headers.get("Origin", "").rstrip("/")
         if origin and self.forms.any_origin_allows(origin, _own_origin(request)):
-            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-                    "Access-Control-Expose-Headers": "Retry-After"}
+            return {
+                "Access-Control-Allow-Origin": origin,
+                "Vary": "Origin",
+                "Access-Control-Expose-Headers": "Retry-After",
+            }
         return {"Vary": "Origin"}
 
     async def preflight(self, request: web.Request) -> web.Response:
@@ -67,12 +69,16 @@ class Intake:
         cors = self._cors(request)
         if "Access-Control-Allow-Origin" not in cors:
             return _problem(403, "origin_not_allowed", "no form accepts posts from this origin")
-        return web.Response(status=204, headers={
-            **cors, "Access-Control-Allow-Methods": "POST",
-            "Access-Control-Allow-Headers": f"Content-Type, {KEY_HEADER}, {SIGNATURE_HEADER}, "
-                                            f"{TIMESTAMP_HEADER}",
-            "Access-Control-Max-Age": "600",
-        })
+        return web.Response(
+            status=204,
+            headers={
+                **cors,
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Headers": f"Content-Type, {KEY_HEADER}, {SIGNATURE_HEADER}, "
+                f"{TIMESTAMP_HEADER}",
+                "Access-Control-Max-Age": "600",
+            },
+        )
 
     async def expect(self, request: web.Request) -> web.Response | None:
         """Refuse a wrong type or declared size before the client sends the body (100-continue)."""
@@ -104,7 +110,9 @@ class Intake:
         if wait:
             return web.json_response(
                 {"error": "rate_limited", "detail": "too many requests from this address"},
-                status=429, headers={"Retry-After": RateLimiter.retry_after(wait)})
+                status=429,
+                headers={"Retry-After": RateLimiter.retry_after(wait)},
+            )
         response = await self._process(request)
         if credentialed and 400 <= response.status < 500:
             self.limiter.take(client)
@@ -123,14 +131,24 @@ class Intake:
         form_id = data.get("form_id")
         if not isinstance(form_id, str) or not form_id.strip():
             code = "string_type" if form_id not in (None, "") else "missing"
-            return _problem(422, "invalid_lead", "the lead does not match the schema",
-                            fields=[{"path": "form_id", "code": code}])
+            return _problem(
+                422,
+                "invalid_lead",
+                "the lead does not match the schema",
+                fields=[{"path": "form_id", "code": code}],
+            )
         access = self.forms.lookup(unicodedata.normalize("NFKC", form_id).strip())
         if access is None:
             return _problem(403, "unknown_form", "this form_id is not configured for intake")
         try:
-            via = authenticate(access, request.headers, body, own_origin=_own_origin(request),
-                               now=time.time(), window_s=self.settings.intake.signature_window_s)
+            via = authenticate(
+                access,
+                request.headers,
+                body,
+                own_origin=_own_origin(request),
+                now=time.time(),
+                window_s=self.settings.intake.signature_window_s,
+            )
             lead = build_lead(data)
         except Denied as exc:
             response = _problem(exc.status, exc.code, exc.detail)
@@ -148,9 +166,12 @@ class Intake:
         try:
             await self.publisher.send(self.settings.topics.submitted, lead.event_id.encode(), body)
         except DeliveryError as exc:
-            return _problem(503, "broker_unavailable",
-                            f"{exc}; the lead was not accepted: retry later with the same event_id",
-                            event_id=lead.event_id)
+            return _problem(
+                503,
+                "broker_unavailable",
+                f"{exc}; the lead was not accepted: retry later with the same event_id",
+                event_id=lead.event_id,
+            )
         self.seen.add(lead.event_id)
         log.info("lead accepted: event_id=%s form_id=%s via=%s", lead.event_id, lead.form_id, via)
         return web.json_response({"event_id": lead.event_id, "status": "accepted"}, status=202)

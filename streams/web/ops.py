@@ -40,8 +40,12 @@ def _check_ready(settings: Settings) -> tuple[bool, str]:
     from sinks.store import make_engine
 
     try:
-        admin = KafkaAdminClient(bootstrap_servers=settings.kafka.servers, request_timeout_ms=3000,
-                                 bootstrap_timeout_ms=3000, client_id="handoff-ready")
+        admin = KafkaAdminClient(
+            bootstrap_servers=settings.kafka.servers,
+            request_timeout_ms=3000,
+            bootstrap_timeout_ms=3000,
+            client_id="handoff-ready",
+        )
         try:
             admin.list_topics()
         finally:

@@ -21,9 +21,14 @@ from streams.desk.sales_desk import SalesDesk
 DESK_KEY = web.AppKey("sales_desk", SalesDesk)
 T = TypeVar("T")
 
-ACTIONS = {"claim": FeedbackAction.CLAIMED, "accept": FeedbackAction.ACCEPTED,
-           "reject": FeedbackAction.REJECTED, "contacted": FeedbackAction.CONTACTED,
-           "won": FeedbackAction.WON, "lost": FeedbackAction.LOST}
+ACTIONS = {
+    "claim": FeedbackAction.CLAIMED,
+    "accept": FeedbackAction.ACCEPTED,
+    "reject": FeedbackAction.REJECTED,
+    "contacted": FeedbackAction.CONTACTED,
+    "won": FeedbackAction.WON,
+    "lost": FeedbackAction.LOST,
+}
 _STATUS = {NotFound: 404, NotYours: 403, InvalidTransition: 409, BadReason: 422}
 
 
@@ -53,11 +58,13 @@ async def _body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
-        raise web.HTTPBadRequest(text='{"error": "bad_json", "detail": "body is not JSON"}',
-                                 content_type="application/json") from None
+        raise web.HTTPBadRequest(
+            text='{"error": "bad_json", "detail": "body is not JSON"}', content_type="application/json"
+        ) from None
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text='{"error": "bad_json", "detail": "expected a JSON object"}',
-                                 content_type="application/json")
+        raise web.HTTPBadRequest(
+            text='{"error": "bad_json", "detail": "expected a JSON object"}', content_type="application/json"
+        )
     return body
 
 
@@ -66,7 +73,8 @@ def _rep(request: web.Request, body: dict[str, Any]) -> str:
     if not isinstance(rep, str) or not rep.strip():
         raise web.HTTPUnprocessableEntity(
             text='{"error": "rep_required", "detail": "say who is acting: rep or X-Handoff-Rep"}',
-            content_type="application/json")
+            content_type="application/json",
+        )
     return rep.strip()
 
 
@@ -77,17 +85,21 @@ async def list_queue(request: web.Request) -> web.Response:
         limit = min(int(q.get("limit", "100")), 1000)
     except ValueError:
         return _error(422, "bad_limit", "limit must be a number")
-    items = await in_thread(request, desk_of(request).items, queue=q.get("queue") or None,
-                            owner=q.get("owner") or None, status=q.getall("status", []) or None,
-                            limit=limit)
+    items = await in_thread(
+        request,
+        desk_of(request).items,
+        queue=q.get("queue") or None,
+        owner=q.get("owner") or None,
+        status=q.getall("status", []) or None,
+        limit=limit,
+    )
     return web.json_response({"items": items})
 
 
 async def get_handoff(request: web.Request) -> web.Response:
     """GET /api/handoffs/{handoff_id}."""
     try:
-        item = await in_thread(request, desk_of(request).item,
-                               handoff_id=request.match_info["handoff_id"])
+        item = await in_thread(request, desk_of(request).item, handoff_id=request.match_info["handoff_id"])
     except QueueError as exc:
         return queue_error(exc)
     return web.json_response(item)
@@ -96,8 +108,7 @@ async def get_handoff(request: web.Request) -> web.Response:
 async def claim_next(request: web.Request) -> web.Response:
     """POST /api/queue/{queue}/next {"rep": ...}: the claimed lead, or null when none is waiting."""
     rep = _rep(request, await _body(request))
-    done = await in_thread(request, desk_of(request).claim_next, queue=request.match_info["queue"],
-                           rep=rep)
+    done = await in_thread(request, desk_of(request).claim_next, queue=request.match_info["queue"], rep=rep)
     if done is None:
         return web.json_response({"item": None, "published": None})
     return web.json_response({"item": done.item, "published": done.published})
@@ -112,8 +123,14 @@ async def act(request: web.Request) -> web.Response:
     rep = _rep(request, body)
     reason = body.get("reason")
     try:
-        done = await in_thread(request, desk_of(request).act, handoff_id=request.match_info["handoff_id"],
-                               action=action, rep=rep, reason=reason if isinstance(reason, str) else None)
+        done = await in_thread(
+            request,
+            desk_of(request).act,
+            handoff_id=request.match_info["handoff_id"],
+            action=action,
+            rep=rep,
+            reason=reason if isinstance(reason, str) else None,
+        )
     except QueueError as exc:
         return queue_error(exc)
     return web.json_response({"item": done.item, "published": done.published})
@@ -122,8 +139,9 @@ async def act(request: web.Request) -> web.Response:
 async def reasons(request: web.Request) -> web.Response:
     """GET /api/reasons: the codes reject and lost accept."""
     settings = desk_of(request).settings
-    return web.json_response({"reject": list(settings.desk.reject_reasons),
-                              "lost": list(settings.desk.lost_reasons)})
+    return web.json_response(
+        {"reject": list(settings.desk.reject_reasons), "lost": list(settings.desk.lost_reasons)}
+    )
 
 
 async def funnel(request: web.Request) -> web.Response:

@@ -47,8 +47,9 @@ def _free_port() -> int:
 
 
 def _logs(folder: Path) -> str:
-    return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
-                     for p in sorted(folder.glob("*.log")))
+    return "\n".join(
+        f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in sorted(folder.glob("*.log"))
+    )
 
 
 @dataclass(frozen=True)
@@ -115,13 +116,21 @@ def site(settings_for: Callable[..., Settings], tmp_path: Path) -> Iterator[Site
     try:
         for role in (["worker"], ["sink"], ["serve", "--port", str(port)]):
             with open(logs / f"{role[0]}.log", "ab") as out:
-                children.append(subprocess.Popen([sys.executable, "-m", "streams.cli", *role],
-                                                 env=env, stdout=out, stderr=subprocess.STDOUT))
+                children.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "streams.cli", *role],
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
         base = f"http://127.0.0.1:{port}"
         _wait_for_health(base, children[-1], logs)
-        html = EXAMPLE_FORM.read_text("utf-8").replace(
-            'data-handoff-endpoint="/v1/leads"', f'data-handoff-endpoint="{base}/v1/leads"').replace(
-            'src="/static/handoff.js"', f'src="{base}/static/handoff.js"')
+        html = (
+            EXAMPLE_FORM.read_text("utf-8")
+            .replace('data-handoff-endpoint="/v1/leads"', f'data-handoff-endpoint="{base}/v1/leads"')
+            .replace('src="/static/handoff.js"', f'src="{base}/static/handoff.js"')
+        )
         with _partner_site(partner, html) as partner_url:
             yield Site(base, partner_url, settings, logs)
     finally:
@@ -161,8 +170,9 @@ def _nurtured(settings: Settings, event_id: str, timeout_s: float = 60) -> dict[
         time.sleep(0.3)
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(),
-                    reason=f"{CHROMIUM} is absent (.ci/run installs Debian's chromium)")
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent (.ci/run installs Debian's chromium)"
+)
 def test_a_person_fills_the_form_and_sales_gets_the_lead(site: Site) -> None:
     from playwright.sync_api import sync_playwright
 

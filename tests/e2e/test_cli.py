@@ -42,7 +42,11 @@ def test_demo_accounts_for_every_lead(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     result = subprocess.run(
         [*HANDOFF, "demo", "--leads", "200", "--db", f"sqlite:///{db}"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "200 leads sent, 200 accounted for" in result.stdout
@@ -56,7 +60,11 @@ def test_up_takes_leads_from_any_kafka_client_and_stops_cleanly(tmp_path: Path) 
     env = {**os.environ, "HANDOFF_STATE_DIR": str(tmp_path / "state")}
     proc = subprocess.Popen(
         [*HANDOFF, "up", "--port", str(port), "--db", f"sqlite:///{db}", "--logs", str(tmp_path / "logs")],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
     )
     try:
         assert proc.stdout is not None
@@ -65,8 +73,13 @@ def test_up_takes_leads_from_any_kafka_client_and_stops_cleanly(tmp_path: Path) 
         bootstrap = line.split()[-1]
         assert bootstrap == f"127.0.0.1:{port}"
 
-        lead = {"event_id": "up-1", "submitted_at": "2026-11-27T10:00:00+09:00",
-                "form_id": "contact-sales", "email": "ｓａｔｏ＠ＡＣＭＥ．ｃｏ．ｊｐ", "country": "日本"}
+        lead = {
+            "event_id": "up-1",
+            "submitted_at": "2026-11-27T10:00:00+09:00",
+            "form_id": "contact-sales",
+            "email": "ｓａｔｏ＠ＡＣＭＥ．ｃｏ．ｊｐ",
+            "country": "日本",
+        }
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
         for _ in range(3):
             producer.send("leads.submitted", json.dumps(lead).encode()).get(timeout=10)
@@ -76,8 +89,9 @@ def test_up_takes_leads_from_any_kafka_client_and_stops_cleanly(tmp_path: Path) 
         from confluent_kafka import Producer
 
         rd = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
-        rd.produce("leads.submitted", json.dumps({**lead, "event_id": "up-2",
-                                                  "email": "suzuki@beta.co.jp"}).encode())
+        rd.produce(
+            "leads.submitted", json.dumps({**lead, "event_id": "up-2", "email": "suzuki@beta.co.jp"}).encode()
+        )
         assert rd.flush(10) == 0
 
         engine = create_engine(f"sqlite:///{db}")
@@ -96,14 +110,22 @@ def test_up_takes_leads_from_any_kafka_client_and_stops_cleanly(tmp_path: Path) 
         with engine.connect() as conn:
             rows = conn.execute(text("select email, queue, stage from sales_queue order by email")).all()
         engine.dispose()
-        assert rows == [("sato@acme.co.jp", "inside-sales", "SQL"),
-                        ("suzuki@beta.co.jp", "inside-sales", "SQL")]
+        assert rows == [
+            ("sato@acme.co.jp", "inside-sales", "SQL"),
+            ("suzuki@beta.co.jp", "inside-sales", "SQL"),
+        ]
 
         lag_env = {**env, "HANDOFF_KAFKA_BOOTSTRAP_SERVERS": bootstrap}
         deadline = time.monotonic() + 30
         while True:
-            out = subprocess.run([*HANDOFF, "lag", "--json"], env=lag_env, capture_output=True,
-                                 text=True, timeout=30, check=True).stdout
+            out = subprocess.run(
+                [*HANDOFF, "lag", "--json"],
+                env=lag_env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=True,
+            ).stdout
             lag = json.loads(out)
             groups = {r["group"] for r in lag}
             if {"handoff-worker", "handoff-sink"} <= groups and all(r["lag"] == 0 for r in lag):

@@ -20,17 +20,28 @@ pytestmark = pytest.mark.e2e
 
 
 def _handoff(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True,
-                          text=True, timeout=120, check=False, env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "streams.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )
 
 
 def test_send_delivers_every_line(settings_for: Callable[..., Settings], tmp_path: Path) -> None:
     settings = settings_for()
     ensure_topics(settings, [settings.topics.submitted], partitions=2)
     leads = tmp_path / "leads.jsonl"
-    leads.write_text("\n".join(json.dumps({"event_id": f"cli-{i}", "form_id": "pricing",
-                                           "email": f"user{i}@kougyou.co.jp"}) for i in range(3))
-                     + "\nnot json\n", "utf-8")
+    leads.write_text(
+        "\n".join(
+            json.dumps({"event_id": f"cli-{i}", "form_id": "pricing", "email": f"user{i}@kougyou.co.jp"})
+            for i in range(3)
+        )
+        + "\nnot json\n",
+        "utf-8",
+    )
     done = _handoff(settings.to_env(), "send", str(leads), "--timeout", "5")
     assert done.returncode == 0, done.stderr
     assert f"sent 4 leads to {settings.topics.submitted}" in done.stdout

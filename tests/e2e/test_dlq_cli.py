@@ -20,7 +20,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_list_show_and_replay_a_repaired_dead_letter(
-    settings_for: Callable[..., Settings], tmp_path: Path,
+    settings_for: Callable[..., Settings],
+    tmp_path: Path,
 ) -> None:
     settings = settings_for()
     ensure_topics(settings)

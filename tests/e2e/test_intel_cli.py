@@ -23,15 +23,25 @@ WHEN = "2026-11-25T10:00:00+09:00"
 
 
 def handoff(*args: str, env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*HANDOFF, *args], env=env, capture_output=True, text=True, timeout=120,
-                          check=False, input=stdin.decode() if stdin else None)
+    return subprocess.run(
+        [*HANDOFF, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        input=stdin.decode() if stdin else None,
+    )
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("HANDOFF_")}
-    return {**clean, "HANDOFF_STATE_DIR": str(tmp_path / "state"),
-            "HANDOFF_DATABASE_URL": f"sqlite:///{tmp_path}/handoff.db"}
+    return {
+        **clean,
+        "HANDOFF_STATE_DIR": str(tmp_path / "state"),
+        "HANDOFF_DATABASE_URL": f"sqlite:///{tmp_path}/handoff.db",
+    }
 
 
 def lead(event_id: str, email: str, **fields: Any) -> dict[str, Any]:
@@ -53,8 +63,10 @@ def test_rules_check_exit_codes(tmp_path: Path, env: dict[str, str]) -> None:
     ok = handoff("rules", "check", env=env)
     assert ok.returncode == 0 and ok.stdout.startswith("ok: default@")
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\nstages:\n  - {rule: s, stage: HOT}\nrouting:\n  - {rule: r, queue: q}\n"
-                   "queues: {}\n", "utf-8")
+    bad.write_text(
+        "name: x\nstages:\n  - {rule: s, stage: HOT}\nrouting:\n  - {rule: r, queue: q}\nqueues: {}\n",
+        "utf-8",
+    )
     failed = handoff("rules", "check", str(bad), env=env)
     assert failed.returncode == 1
     lines = failed.stderr.strip().splitlines()
@@ -72,10 +84,23 @@ def test_simulate_and_shadow_from_a_file(tmp_path: Path, env: dict[str, str]) ->
     assert summary["outcomes"] == {"handoff": 4, "nurture": 1, "disqualified": 2}
     candidate = tmp_path / "candidate.yaml"
     policy = (Path(__file__).parents[2] / "streams/data/default_policy.yaml").read_text("utf-8")
-    candidate.write_text(policy.replace("when: {stage: SQL, employees: {gte: 1000}}}",
-                                          "when: {stage: SQL, employees: {gte: 5000}}}"), "utf-8")
-    shadow = handoff("rules", "simulate", "--rules", str(candidate), "--leads", str(leads),
-                     "--against", "streams/data/default_policy.yaml", env=env)
+    candidate.write_text(
+        policy.replace(
+            "when: {stage: SQL, employees: {gte: 1000}}}", "when: {stage: SQL, employees: {gte: 5000}}}"
+        ),
+        "utf-8",
+    )
+    shadow = handoff(
+        "rules",
+        "simulate",
+        "--rules",
+        str(candidate),
+        "--leads",
+        str(leads),
+        "--against",
+        "streams/data/default_policy.yaml",
+        env=env,
+    )
     assert shadow.returncode == 0, shadow.stderr
     # e-big changes queue; two later inside-sales leads only move along the rotation.
     assert "3 of 7 leads would change" in shadow.stdout
@@ -85,12 +110,20 @@ def test_simulate_and_shadow_from_a_file(tmp_path: Path, env: dict[str, str]) ->
 
 def test_policy_cases_end_to_end_through_handoff_up(tmp_path: Path, env: dict[str, str]) -> None:
     accounts = tmp_path / "accounts.csv"
-    accounts.write_text("domain,name,owner,employees,industry,country\n"
-                        "toyota-shokki.co.jp,株式会社豊田自動織機,suzuki.yui,70000,Machinery,JP\n", "utf-8")
+    accounts.write_text(
+        "domain,name,owner,employees,industry,country\n"
+        "toyota-shokki.co.jp,株式会社豊田自動織機,suzuki.yui,70000,Machinery,JP\n",
+        "utf-8",
+    )
     imported = handoff("accounts", "import", str(accounts), env=env)
     assert imported.returncode == 0 and "1 new" in imported.stdout, imported.stderr
-    up = subprocess.Popen([*HANDOFF, "up", "--logs", str(tmp_path / "logs")], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    up = subprocess.Popen(
+        [*HANDOFF, "up", "--logs", str(tmp_path / "logs")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert up.stdout is not None
         first = up.stdout.readline()
@@ -105,10 +138,20 @@ def test_policy_cases_end_to_end_through_handoff_up(tmp_path: Path, env: dict[st
         while len(rows) < 32 and time.monotonic() < deadline:
             time.sleep(0.5)
             with sqlite3.connect(tmp_path / "handoff.db") as db:
-                rows = {r[0]: r[1:] for r in db.execute(
-                    "select event_id, queue, stage, owner, handoff from sales_queue")}
-        replay = handoff("rules", "simulate", "--from-topic", "leads.submitted", "--json",
-                         "--db", env["HANDOFF_DATABASE_URL"], env=env)
+                rows = {
+                    r[0]: r[1:]
+                    for r in db.execute("select event_id, queue, stage, owner, handoff from sales_queue")
+                }
+        replay = handoff(
+            "rules",
+            "simulate",
+            "--from-topic",
+            "leads.submitted",
+            "--json",
+            "--db",
+            env["HANDOFF_DATABASE_URL"],
+            env=env,
+        )
     finally:
         up.send_signal(signal.SIGINT)
         up.wait(timeout=30)
@@ -118,8 +161,10 @@ def test_policy_cases_end_to_end_through_handoff_up(tmp_path: Path, env: dict[st
     assert sorted(owners) == ["james.miller", "takahashi.mei", "tanaka.hiro", "watanabe.sho"]
     assert max(owners.values()) - min(owners.values()) <= 1, owners
     assert {k: v[:2] for k, v in rows.items() if not k.startswith("e-crowd")} == {
-        "e-demo": ("inside-sales", "SQL"), "e-big": ("enterprise", "SQL"),
-        "e-mql": ("inside-sales", "MQL"), "e-account": ("enterprise", "MQL"),
+        "e-demo": ("inside-sales", "SQL"),
+        "e-big": ("enterprise", "SQL"),
+        "e-mql": ("inside-sales", "MQL"),
+        "e-account": ("enterprise", "MQL"),
     }
     account_handoff = json.loads(rows["e-account"][3])
     assert rows["e-account"][2] == "suzuki.yui"

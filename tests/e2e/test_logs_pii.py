@@ -39,9 +39,25 @@ def test_demo_logs_are_structured_and_pii_safe(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     env = {**os.environ, "HANDOFF_LOG_LEVEL": "debug"}
     result = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "demo", "--leads", "100", "--seed", "7",
-         "--db", f"sqlite:///{tmp_path}/demo.db", "--logs", str(logs)],
-        env=env, capture_output=True, text=True, timeout=240, check=False,
+        [
+            sys.executable,
+            "-m",
+            "streams.cli",
+            "demo",
+            "--leads",
+            "100",
+            "--seed",
+            "7",
+            "--db",
+            f"sqlite:///{tmp_path}/demo.db",
+            "--logs",
+            str(logs),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     text = "\n".join(p.read_text("utf-8") for p in sorted(logs.glob("*.log")))

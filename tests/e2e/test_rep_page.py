@@ -41,7 +41,8 @@ async def test_claim_then_accept_on_the_page(settings_for: Callable[..., Setting
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(
                 executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             page = await browser.new_page()
             await page.goto(f"http://127.0.0.1:{port}/queue")
             await page.fill("input[name=rep]", "tanaka.hiro")
@@ -75,9 +76,16 @@ async def test_claim_then_accept_on_the_page(settings_for: Callable[..., Setting
         assert session.get_one(QueueItem, "h-0008").reason == "duplicate"
         actions = {(f.handoff_id, f.action) for f in session.query(FeedbackRecord)}
     engine.dispose()
-    assert actions == {("h-0007", "claimed"), ("h-0007", "accepted"), ("h-0008", "claimed"),
-                       ("h-0008", "rejected")}
+    assert actions == {
+        ("h-0007", "claimed"),
+        ("h-0007", "accepted"),
+        ("h-0008", "claimed"),
+        ("h-0008", "rejected"),
+    }
     events = read_topic(kafka.bootstrap, settings.topics.feedback, until=4)
     assert sorted((k, e["action"], e["by"]) for k, e in events) == [
-        ("h-0007", "accepted", "tanaka.hiro"), ("h-0007", "claimed", "tanaka.hiro"),
-        ("h-0008", "claimed", "tanaka.hiro"), ("h-0008", "rejected", "tanaka.hiro")]
+        ("h-0007", "accepted", "tanaka.hiro"),
+        ("h-0007", "claimed", "tanaka.hiro"),
+        ("h-0008", "claimed", "tanaka.hiro"),
+        ("h-0008", "rejected", "tanaka.hiro"),
+    ]

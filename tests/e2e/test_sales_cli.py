@@ -28,12 +28,19 @@ def _cli(settings: Settings, *args: str, rep: str | None = None) -> subprocess.C
     env.pop("HANDOFF_REP", None)
     if rep:
         env["HANDOFF_REP"] = rep
-    return subprocess.run([sys.executable, "-m", "streams.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "streams.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
-def test_work_a_queue_report_and_erase(settings_for: Callable[..., Settings], unique: Callable[[str], str],
-                                       kafka: Kafka) -> None:
+def test_work_a_queue_report_and_erase(
+    settings_for: Callable[..., Settings], unique: Callable[[str], str], kafka: Kafka
+) -> None:
     settings = settings_for(topic_erasure=unique("leads.erasure"))
     ensure_topics(settings, [settings.topics.feedback, settings.topics.erasure], partitions=2)
     upgrade = _cli(settings, "db", "upgrade")
@@ -56,15 +63,22 @@ def test_work_a_queue_report_and_erase(settings_for: Callable[..., Settings], un
         assert done.returncode == 0, done.stderr
         assert "warning" not in done.stderr
     listed = _cli(settings, "queue", "list", "--status", "closed")
-    assert listed.stdout.splitlines()[1].split()[:6] == ["h-0001", "inside-sales", "SQL", "80", "closed",
-                                                         "tanaka"]
+    assert listed.stdout.splitlines()[1].split()[:6] == [
+        "h-0001",
+        "inside-sales",
+        "SQL",
+        "80",
+        "closed",
+        "tanaka",
+    ]
     empty = _cli(settings, "queue", "next", "--queue", "enterprise", rep="tanaka")
     assert empty.returncode == 3 and "nothing to claim" in empty.stderr
 
     report = _cli(settings, "report", "funnel", "--by", "form", "--json")
     before = json.loads(report.stdout)
     assert [(r["key"], r["handed_off"], r["accepted"], r["lost"]) for r in before] == [
-        ("demo-request", 2, 1, 1)]
+        ("demo-request", 2, 1, 1)
+    ]
 
     # Erase person 1 (typed full-width, as a Japanese form might have it): twice, the second finds nothing.
     first = _cli(settings, "erase", "ＴＡＲＯ１＠Ｃ１．ＥＸＡＭＰＬＥ．ＣＯ．ＪＰ", "--yes")

@@ -21,16 +21,27 @@ def test_import_update_and_load_index(database_url: str) -> None:
     create_schema(engine)
     try:
         with Session(engine) as session, session.begin():
-            first = upsert_accounts(session=session, rows=[
-                {"domain": "toyota-shokki.co.jp", "name": "株式会社豊田自動織機", "owner": "sato.kenji",
-                 "employees": 70000, "country": "JP"},
-                {"domain": None, "name": "Northwind Traders", "owner": "james.miller"},
-            ])
+            first = upsert_accounts(
+                session=session,
+                rows=[
+                    {
+                        "domain": "toyota-shokki.co.jp",
+                        "name": "株式会社豊田自動織機",
+                        "owner": "sato.kenji",
+                        "employees": 70000,
+                        "country": "JP",
+                    },
+                    {"domain": None, "name": "Northwind Traders", "owner": "james.miller"},
+                ],
+            )
         with Session(engine) as session, session.begin():
-            again = upsert_accounts(session=session, rows=[
-                {"domain": "toyota-shokki.co.jp", "name": "株式会社豊田自動織機", "owner": "suzuki.yui"},
-                {"domain": None, "name": "Northwind Traders", "owner": "tanaka.hiro"},
-            ])
+            again = upsert_accounts(
+                session=session,
+                rows=[
+                    {"domain": "toyota-shokki.co.jp", "name": "株式会社豊田自動織機", "owner": "suzuki.yui"},
+                    {"domain": None, "name": "Northwind Traders", "owner": "tanaka.hiro"},
+                ],
+            )
         with Session(engine) as session:
             owners = sorted((a.name, a.owner) for a in all_accounts(session=session))
     finally:

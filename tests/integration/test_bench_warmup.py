@@ -34,12 +34,17 @@ def _bench() -> ModuleType:
 
 
 def handoff(event_id: str) -> HandoffEvent:
-    raw = json.dumps({"event_id": event_id, "submitted_at": "2026-11-27T10:00:00+09:00",
-                      "form_id": "demo-request", "email": f"{event_id}@acme.co.jp"}).encode()
+    raw = json.dumps(
+        {
+            "event_id": event_id,
+            "submitted_at": "2026-11-27T10:00:00+09:00",
+            "form_id": "demo-request",
+            "email": f"{event_id}@acme.co.jp",
+        }
+    ).encode()
     out = decide(raw, SourcePosition(topic="t", partition=0, offset=0), POLICY, NOW)
     assert isinstance(out, HandoffEvent)
     return assign_owner(out, POLICY, 0)
-
 
 
 def write(engine: Engine, events: list[HandoffEvent]) -> None:

@@ -33,14 +33,20 @@ async def test_redelivered_feedback_is_applied_once_and_erasures_apply(
     crm = [
         Feedback(handoff_id="h-0001", action=FeedbackAction.ACCEPTED, by="crm", at=T0),
         Feedback(handoff_id="h-0001", action=FeedbackAction.CONTACTED, by="crm", at=T0 + timedelta(hours=2)),
-        Feedback(handoff_id="h-0001", action=FeedbackAction.LOST, reason="price", by="crm",
-                 at=T0 + timedelta(days=9)),
+        Feedback(
+            handoff_id="h-0001",
+            action=FeedbackAction.LOST,
+            reason="price",
+            by="crm",
+            at=T0 + timedelta(days=9),
+        ),
         Feedback(handoff_id="h-0002", action=FeedbackAction.WON, by="crm", at=T0),  # not accepted
     ]
     producer = KafkaProducer(bootstrap_servers=settings.kafka.servers, acks="all")
     for event in crm + crm[:3]:  # the first three arrive twice
-        producer.send(settings.topics.feedback, key=event.handoff_id.encode(),
-                      value=event.model_dump_json().encode())
+        producer.send(
+            settings.topics.feedback, key=event.handoff_id.encode(), value=event.model_dump_json().encode()
+        )
     producer.send(settings.topics.feedback, key=b"h-0002", value=b"{not json")
     # Another system erased person 2: twice, as at-least-once delivery allows.
     erasure = Erasure(lead_id="lead-0002", requested_at=T0, handoffs=1).model_dump_json().encode()
@@ -58,8 +64,14 @@ async def test_redelivered_feedback_is_applied_once_and_erasures_apply(
     finally:
         worker.stopping.set()
         await task
-    assert worker.totals == {"applied": 3, "duplicate": 3, "ignored": 1, "malformed": 1, "erased": 1,
-                             "erased_before": 1}
+    assert worker.totals == {
+        "applied": 3,
+        "duplicate": 3,
+        "ignored": 1,
+        "malformed": 1,
+        "erased": 1,
+        "erased_before": 1,
+    }
     with Session(engine) as session:
         row = session.get_one(QueueItem, "h-0001")
         assert (row.status, row.outcome, row.reason) == ("closed", "lost", "price")

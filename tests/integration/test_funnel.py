@@ -39,21 +39,25 @@ def engine(database_url: str) -> Iterator[Engine]:
         record_handoffs(session=session, events=events, now=T0)
         # Submitted at T0 - 1 h; each step at an explicit time.
         script = [
-            ("h-0001", A.ACCEPTED, None, T0), ("h-0001", A.CONTACTED, None, T0 + H),
+            ("h-0001", A.ACCEPTED, None, T0),
+            ("h-0001", A.CONTACTED, None, T0 + H),
             ("h-0001", A.WON, None, T0 + 30 * H),
             ("h-0002", A.REJECTED, "spam", T0),
-            ("h-0003", A.ACCEPTED, None, T0), ("h-0003", A.CONTACTED, None, T0 + 3 * H),
+            ("h-0003", A.ACCEPTED, None, T0),
+            ("h-0003", A.CONTACTED, None, T0 + 3 * H),
             ("h-0003", A.LOST, "price", T0 + 50 * H),
             ("h-0004", A.REJECTED, "not_a_fit", T0),
-            ("h-0006", A.ACCEPTED, None, T0), ("h-0006", A.CONTACTED, None, T0),
+            ("h-0006", A.ACCEPTED, None, T0),
+            ("h-0006", A.CONTACTED, None, T0),
             ("h-0006", A.CONTACTED, None, T0 + 5 * H),
         ]
         for hid, action, reason, at in script:
             act(session=session, handoff_id=hid, action=action, by="rep", reason=reason, now=at)
         claim_next(session=session, queue="enterprise", rep="rep", now=T0)  # h-0005: claimed only
         # A report the row cannot take is kept but does not count.
-        apply_feedback(session=session, now=T0,
-                       event=Feedback(handoff_id="h-0005", action=A.WON, by="crm", at=T0))
+        apply_feedback(
+            session=session, now=T0, event=Feedback(handoff_id="h-0005", action=A.WON, by="crm", at=T0)
+        )
     yield engine
     engine.dispose()
 
@@ -61,8 +65,19 @@ def engine(database_url: str) -> Iterator[Engine]:
 def _table(engine: Engine, by: str) -> dict[str, tuple[object, ...]]:
     with Session(engine) as session:
         rows = funnel(session=session, by=by)
-    return {r.key: (r.handed_off, r.accepted, r.rejected, r.won, r.lost, dict(r.rejected_by_reason),
-                    dict(r.lost_by_reason), r.median_first_touch_s) for r in rows}
+    return {
+        r.key: (
+            r.handed_off,
+            r.accepted,
+            r.rejected,
+            r.won,
+            r.lost,
+            dict(r.rejected_by_reason),
+            dict(r.lost_by_reason),
+            r.median_first_touch_s,
+        )
+        for r in rows
+    }
 
 
 def test_funnel_by_form_source_campaign_queue_and_rule(engine: Engine) -> None:

@@ -18,7 +18,6 @@ from tests.sales_factory import T0, handoff
 pytestmark = pytest.mark.integration
 
 
-
 def test_two_writers_with_the_same_batch_store_it_once(engine: Engine) -> None:
     batch = [handoff(n) for n in range(60)] + [handoff(100 + n, lead_id=f"lead-{n:04d}") for n in range(10)]
     results: list[RecordResult] = []

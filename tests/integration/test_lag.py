@@ -27,6 +27,7 @@ from tests.conftest import Kafka
 
 pytestmark = pytest.mark.integration
 
+
 @pytest.fixture
 def bootstrap(kafka: Kafka) -> str:
     """The session's broker."""

@@ -25,11 +25,14 @@ class Traffic:
     def __init__(self, bootstrap: str, topic: str, group: str) -> None:
         self.topic, self.stop_producing, self.stop_consuming = topic, threading.Event(), threading.Event()
         self.producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
-        self.consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
-                                      enable_auto_commit=False, fetch_max_wait_ms=50)
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, fetch_max_wait_ms=50
+        )
         self.tps = [TopicPartition(topic, 0), TopicPartition(topic, 1)]
-        self.threads = [threading.Thread(target=self._produce, daemon=True),
-                        threading.Thread(target=self._consume, daemon=True)]
+        self.threads = [
+            threading.Thread(target=self._produce, daemon=True),
+            threading.Thread(target=self._consume, daemon=True),
+        ]
 
     def _produce(self) -> None:
         while not self.stop_producing.wait(0.05):
@@ -45,8 +48,9 @@ class Traffic:
         self.consumer.pause(self.tps[1])
         while not self.stop_consuming.is_set():
             if self.consumer.poll(timeout_ms=100):
-                self.consumer.commit({self.tps[0]: OffsetAndMetadata(
-                    self.consumer.position(self.tps[0]), None, -1)})
+                self.consumer.commit(
+                    {self.tps[0]: OffsetAndMetadata(self.consumer.position(self.tps[0]), None, -1)}
+                )
 
     def __enter__(self) -> Traffic:
         for thread in self.threads:
@@ -71,7 +75,8 @@ def lag_cli(kafka: Kafka) -> Iterator[Callable[..., tuple[int, dict[int, dict[st
 
     def run(group: str, *extra: str) -> tuple[int, dict[int, dict[str, object]]]:
         result = runner.invoke(
-            main, ["lag", "--json", "--group", group, "--samples", "4", "--interval", "0.4", *extra],
+            main,
+            ["lag", "--json", "--group", group, "--samples", "4", "--interval", "0.4", *extra],
             env={"HANDOFF_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap},
         )
         assert result.exception is None or isinstance(result.exception, SystemExit), result.output
@@ -83,8 +88,9 @@ def lag_cli(kafka: Kafka) -> Iterator[Callable[..., tuple[int, dict[int, dict[st
 LagCli = Callable[..., tuple[int, dict[int, dict[str, Any]]]]
 
 
-def test_lag_reports_stall_stop_and_rewind(settings_for: Callable[..., object], unique: Callable[[str], str],
-                                          kafka: Kafka, lag_cli: LagCli) -> None:
+def test_lag_reports_stall_stop_and_rewind(
+    settings_for: Callable[..., object], unique: Callable[[str], str], kafka: Kafka, lag_cli: LagCli
+) -> None:
     settings = settings_for(partitions=2)
     topic, group = settings.topics.submitted, unique("lag-status")  # type: ignore[attr-defined]
     ensure_topics(settings, [topic])  # type: ignore[arg-type]

@@ -17,8 +17,13 @@ from tests.topic_reader import read_topic
 
 pytestmark = pytest.mark.integration
 
-FIELDS = {"form_id": "contact-sales", "email": "ｙａｍａｄａ＠ｋｏｕｇｙｏｕ．ｃｏ．ｊｐ",
-          "company": "山田工業株式会社", "utm": {"source": "google"}}
+FIELDS = {
+    "form_id": "contact-sales",
+    "email": "ｙａｍａｄａ＠ｋｏｕｇｙｏｕ．ｃｏ．ｊｐ",
+    "company": "山田工業株式会社",
+    "utm": {"source": "google"},
+}
+
 
 def _closed_port() -> int:
     with socket.socket() as sock:
@@ -73,7 +78,8 @@ except DeliveryError as exc:
 
 def test_a_broker_gone_after_connecting_is_a_delivery_error_not_a_hang() -> None:
     # In a child process: kafka-python leaks the sockets of its reconnect attempts.
-    done = subprocess.run([sys.executable, "-c", GONE_BROKER], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", GONE_BROKER], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 3, done.stderr[-2000:]
     assert "did not confirm" in done.stdout or "could not queue" in done.stdout

@@ -44,12 +44,16 @@ def get(port: int, path: str) -> tuple[int, str]:
 
 
 def total(metrics: dict[tuple[str, Any], float], name: str, **labels: str) -> float:
-    return sum(v for (n, lbl), v in metrics.items()
-               if n == name and all(dict(lbl).get(k) == w for k, w in labels.items()))
+    return sum(
+        v
+        for (n, lbl), v in metrics.items()
+        if n == name and all(dict(lbl).get(k) == w for k, w in labels.items())
+    )
 
 
 def test_worker_and_sink_metrics_count_every_lead(
-    settings_for: Callable[..., Settings], tmp_path: Path,
+    settings_for: Callable[..., Settings],
+    tmp_path: Path,
 ) -> None:
     settings = settings_for()
     engine = make_engine(settings.database.url)
@@ -68,19 +72,23 @@ def test_worker_and_sink_metrics_count_every_lead(
         deadline = time.monotonic() + 10
         while True:  # the sink observes latency right after its commit
             sink = scrape(get(sink_port, "/metrics")[1])
-            if total(sink, "handoff_submit_to_queued_seconds_count") >= len(outcomes.handoffs) \
-                    or time.monotonic() > deadline:
+            if (
+                total(sink, "handoff_submit_to_queued_seconds_count") >= len(outcomes.handoffs)
+                or time.monotonic() > deadline
+            ):
                 break
             time.sleep(0.2)
         worker = scrape(get(worker_port, "/metrics")[1])
         assert total(worker, "handoff_outcomes_total", outcome="handoff") == len(outcomes.handoffs)
         assert total(worker, "handoff_outcomes_total", outcome="nurture") == len(outcomes.nurtured)
         assert total(worker, "handoff_dead_letters_total") == len(outcomes.dead) > 0
-        assert total(worker, "handoff_outcomes_total", outcome="dead_letter", reason="not_json") == \
-            total(worker, "handoff_dead_letters_total", error="not_json")
+        assert total(worker, "handoff_outcomes_total", outcome="dead_letter", reason="not_json") == total(
+            worker, "handoff_dead_letters_total", error="not_json"
+        )
         assert total(sink, "handoff_submit_to_queued_seconds_count") == len(outcomes.handoffs)
-        assert total(sink, "handoff_sink_handoffs_total", result="queued") + \
-            total(sink, "handoff_sink_handoffs_total", result="attached") == len(outcomes.handoffs)
+        assert total(sink, "handoff_sink_handoffs_total", result="queued") + total(
+            sink, "handoff_sink_handoffs_total", result="attached"
+        ) == len(outcomes.handoffs)
         assert total(sink, "handoff_sink_batch_seconds_count") >= 1
         # A lead takes more than no time and less than a minute from form to queue.
         assert 0 < total(sink, "handoff_submit_to_queued_seconds_sum") < 60 * len(outcomes.handoffs)
@@ -94,7 +102,8 @@ def test_worker_and_sink_metrics_count_every_lead(
 
 
 async def test_service_exports_lag_gauges_and_readiness(
-    settings_for: Callable[..., Settings], tmp_path: Path,
+    settings_for: Callable[..., Settings],
+    tmp_path: Path,
 ) -> None:
     settings = settings_for(lag_interval_s=0.2)
     ensure_topics(settings, [settings.topics.submitted])
@@ -103,8 +112,9 @@ async def test_service_exports_lag_gauges_and_readiness(
         producer.send(settings.topics.submitted, b"{}", partition=1)
     producer.flush()
     producer.close()
-    committer = KafkaConsumer(bootstrap_servers=settings.kafka.servers, group_id=settings.worker.group,
-                              enable_auto_commit=False)
+    committer = KafkaConsumer(
+        bootstrap_servers=settings.kafka.servers, group_id=settings.worker.group, enable_auto_commit=False
+    )
     tp = TopicPartition(settings.topics.submitted, 1)
     committer.assign([tp])
     committer.commit({tp: OffsetAndMetadata(3, None, -1)})
@@ -122,8 +132,10 @@ async def test_service_exports_lag_gauges_and_readiness(
             await __import__("asyncio").sleep(0.1)
         assert total(metrics, "kafka_consumergroup_group_lag", **labels) == 4
         assert total(metrics, "kafka_consumergroup_group_offset", **labels) == 3
-        assert total(metrics, "kafka_partition_latest_offset", topic=settings.topics.submitted,
-                     partition="1") == 7
+        assert (
+            total(metrics, "kafka_partition_latest_offset", topic=settings.topics.submitted, partition="1")
+            == 7
+        )
         assert total(metrics, "kafka_consumergroup_group_sum_lag", group=settings.worker.group) == 4
         assert total(metrics, "kafka_consumergroup_group_lag_seconds", **labels) > 0
         assert total(metrics, "handoff_consumergroup_status", status="STOP", **labels) == 1

@@ -37,9 +37,12 @@ def test_a_database_of_the_first_release_is_adopted_with_its_rows(database_url: 
         with engine.begin() as conn:
             # The first release created its tables without Alembic.
             conn.execute(text("DROP TABLE alembic_version"))
-            conn.execute(text(
-                "INSERT INTO handoff_ledger (handoff_id, event_id, lead_id, queue_handoff_id, "
-                "received_at) VALUES ('h1', 'e1', 'l1', 'h1', '2026-11-02 09:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO handoff_ledger (handoff_id, event_id, lead_id, queue_handoff_id, "
+                    "received_at) VALUES ('h1', 'e1', 'l1', 'h1', '2026-11-02 09:00:00')"
+                )
+            )
         assert current_revision(engine) is None
         assert upgrade(engine)[1] == head_revision()
         with engine.connect() as conn:

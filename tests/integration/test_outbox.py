@@ -30,8 +30,14 @@ def test_the_outbox_relays_feedback_and_breaches(settings_for: Callable[..., Set
     with Session(engine) as session, session.begin():
         record_handoffs(session=session, now=T0, events=[handoff(1, owner="tanaka"), handoff(2)])
         # Recorded, never published (as if the broker had not answered).
-        act(session=session, handoff_id="h-0002", action=FeedbackAction.REJECTED, by="mei",
-            reason="spam", now=T0)
+        act(
+            session=session,
+            handoff_id="h-0002",
+            action=FeedbackAction.REJECTED,
+            by="mei",
+            reason="spam",
+            now=T0,
+        )
     sla = SlaPolicy.model_validate({"default": {"action": "reassign"}})
     assert SlaChecker(engine, sla, {"inside-sales": ["tanaka", "mei"]}).check(T0 + timedelta(hours=1)) == 1
 

@@ -23,14 +23,23 @@ pytestmark = pytest.mark.integration
 
 
 def lead(event_id: str, **fields: Any) -> bytes:
-    body = {"event_id": event_id, "submitted_at": "2026-11-27T10:00:00+09:00",
-            "form_id": "demo-request", "email": f"{event_id}@acme-corp.co.jp", **fields}
+    body = {
+        "event_id": event_id,
+        "submitted_at": "2026-11-27T10:00:00+09:00",
+        "form_id": "demo-request",
+        "email": f"{event_id}@acme-corp.co.jp",
+        **fields,
+    }
     return json.dumps(body, ensure_ascii=False).encode()
 
 
 def read_topic(settings: Settings, topic: str, expect: int, timeout_s: float = 30) -> list[dict[str, Any]]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.servers, group_id=None,
-                             enable_auto_commit=False, fetch_max_wait_ms=50)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka.servers,
+        group_id=None,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=50,
+    )
     parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
@@ -67,16 +76,30 @@ def pipeline(settings_for: Callable[..., Settings], database_url: str, tmp_path:
 def test_leads_flow_to_queue_nurture_and_dead_letters(pipeline: Stack) -> None:
     settings = pipeline.settings
     messages = [
-        lead("big", job_title="代表取締役", employees="1万人以上", country="日本", form_id="pricing",
-             budget="1000万円", timeline="今すぐ", activity={"pricing_page_views": 4}),
+        lead(
+            "big",
+            job_title="代表取締役",
+            employees="1万人以上",
+            country="日本",
+            form_id="pricing",
+            budget="1000万円",
+            timeline="今すぐ",
+            activity={"pricing_page_views": 4},
+        ),
         lead("small", form_id="contact-sales", employees=40),
-        lead("dup"), lead("dup"), lead("dup"),
+        lead("dup"),
+        lead("dup"),
+        lead("dup"),
         lead("spam", honeypot="buy now"),
         b'{"event_id": "broken", "email": ',
         lead("noemail").replace(b'"email"', b'"e_mail"'),
         "ｆｕｌｌ＠ＡＣＭＥ－ＣＯＲＰ．ＣＯ．ＪＰ".encode().join(
-            [b'{"event_id":"fw","submitted_at":"2026-11-27T10:00:00+09:00","form_id":"demo-request",'
-             b'"email":"', b'","phone":"\xef\xbc\x90\xef\xbc\x93-1234-5678","country":"JP"}']),
+            [
+                b'{"event_id":"fw","submitted_at":"2026-11-27T10:00:00+09:00","form_id":"demo-request",'
+                b'"email":"',
+                b'","phone":"\xef\xbc\x90\xef\xbc\x93-1234-5678","country":"JP"}',
+            ]
+        ),
     ]
     with LeadProducer(settings.kafka.servers, topic=settings.topics.submitted) as producer:
         assert producer.send_many_raw((key_of(m), m) for m in messages) == len(messages)

@@ -35,8 +35,11 @@ async def client(settings: Settings) -> AsyncIterator[TestClient]:  # type: igno
         yield client
 
 
-async def test_a_rep_works_the_queue_over_http(client: TestClient, settings: Settings,  # type: ignore[type-arg]
-                                               kafka: Kafka) -> None:
+async def test_a_rep_works_the_queue_over_http(
+    client: TestClient,  # type: ignore[type-arg]
+    settings: Settings,
+    kafka: Kafka,
+) -> None:
     resp = await client.post("/api/queue/inside-sales/next", json={"rep": "tanaka"})
     body = await resp.json()
     assert resp.status == 200 and body["published"] is True
@@ -66,18 +69,32 @@ async def test_a_rep_works_the_queue_over_http(client: TestClient, settings: Set
     resp = await client.post(f"/api/handoffs/{second}/reject", json={"rep": "tanaka", "reason": "spam"})
     assert (await resp.json())["item"]["reason"] == "spam"
     assert (await (await client.post("/api/queue/inside-sales/next", json={"rep": "tanaka"})).json()) == {
-        "item": None, "published": None}
+        "item": None,
+        "published": None,
+    }
 
     mine = await (await client.get("/api/queue", params={"owner": "tanaka"})).json()
     assert [i["status"] for i in mine["items"]] == ["closed", "rejected"]
     funnel = await (await client.get("/api/report/funnel", params={"by": "queue"})).json()
     assert funnel["rows"][0] | {"median_first_touch_s": None} == {
-        "key": "inside-sales", "handed_off": 3, "accepted": 1, "rejected": 1, "won": 1, "lost": 0,
-        "rejected_by_reason": {"spam": 1}, "lost_by_reason": {}, "median_first_touch_s": None}
+        "key": "inside-sales",
+        "handed_off": 3,
+        "accepted": 1,
+        "rejected": 1,
+        "won": 1,
+        "lost": 0,
+        "rejected_by_reason": {"spam": 1},
+        "lost_by_reason": {},
+        "median_first_touch_s": None,
+    }
     assert (await client.get("/api/report/funnel", params={"by": "colour"})).status == 422
 
     events = read_topic(kafka.bootstrap, settings.topics.feedback, until=6)
     assert sorted((key, e["action"], e["by"]) for key, e in events) == [
-        ("h-0001", "accepted", "tanaka"), ("h-0001", "claimed", "tanaka"),
-        ("h-0001", "contacted", "tanaka"), ("h-0001", "won", "tanaka"),
-        ("h-0002", "claimed", "tanaka"), ("h-0002", "rejected", "tanaka")]
+        ("h-0001", "accepted", "tanaka"),
+        ("h-0001", "claimed", "tanaka"),
+        ("h-0001", "contacted", "tanaka"),
+        ("h-0001", "won", "tanaka"),
+        ("h-0002", "claimed", "tanaka"),
+        ("h-0002", "rejected", "tanaka"),
+    ]

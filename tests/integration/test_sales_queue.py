@@ -18,7 +18,6 @@ from tests.sales_factory import T0, handoff
 pytestmark = pytest.mark.integration
 
 
-
 def _load(engine: Engine, *events: object) -> None:
     with Session(engine) as session, session.begin():
         record_handoffs(session=session, events=list(events), now=T0)  # type: ignore[arg-type]
@@ -32,8 +31,15 @@ def _claim(engine: Engine, queue: str, rep: str) -> str | None:
 
 def _act(engine: Engine, hid: str, action: A, by: str, reason: str | None = None) -> str:
     with Session(engine) as session, session.begin():
-        row, _ = act(session=session, handoff_id=hid, action=action, by=by, reason=reason,
-                     allowed_reasons=DEFAULT_REJECT_REASONS, now=T0 + timedelta(minutes=5))
+        row, _ = act(
+            session=session,
+            handoff_id=hid,
+            action=action,
+            by=by,
+            reason=reason,
+            allowed_reasons=DEFAULT_REJECT_REASONS,
+            now=T0 + timedelta(minutes=5),
+        )
         return row.status
 
 
@@ -46,8 +52,9 @@ def test_claim_next_takes_the_most_urgent_lead_that_is_free_or_mine(engine: Engi
     with Session(engine) as session:
         mine = list_items(session=session, owner="tanaka", status=["claimed"])
         assert [r.handoff_id for r in mine] == ["h-0002", "h-0003"]
-        claims = session.scalars(select(FeedbackRecord.handoff_id)
-                                 .where(FeedbackRecord.action == "claimed")).all()
+        claims = session.scalars(
+            select(FeedbackRecord.handoff_id).where(FeedbackRecord.action == "claimed")
+        ).all()
         assert sorted(claims) == ["h-0001", "h-0002", "h-0003"]
 
 
@@ -113,8 +120,9 @@ def test_feedback_from_the_topic_applies_once(engine: Engine) -> None:
     early = Feedback(handoff_id="h-0001", action=A.CONTACTED, by="crm", at=T0 - timedelta(days=1))
     unknown = Feedback(handoff_id="h-4040", action=A.ACCEPTED, by="crm", at=T0)
     with Session(engine) as session, session.begin():
-        results = [apply_feedback(session=session, event=e, now=T0)
-                   for e in (accepted, accepted, won, won, unknown)]
+        results = [
+            apply_feedback(session=session, event=e, now=T0) for e in (accepted, accepted, won, won, unknown)
+        ]
     assert results == ["applied", "duplicate", "applied", "duplicate", "ignored"]
     with Session(engine) as session, session.begin():
         # A redelivery after the row moved on changes nothing.

@@ -26,14 +26,21 @@ POLICY = load_policy()
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
 
 
-def handoff(event_id: str, email: str = "taro@acme.co.jp", form_id: str = "demo-request",
-            **extra: object) -> HandoffEvent:
-    raw = json.dumps({"event_id": event_id, "submitted_at": "2026-11-27T10:00:00+09:00",
-                      "form_id": form_id, "email": email, **extra}).encode()
+def handoff(
+    event_id: str, email: str = "taro@acme.co.jp", form_id: str = "demo-request", **extra: object
+) -> HandoffEvent:
+    raw = json.dumps(
+        {
+            "event_id": event_id,
+            "submitted_at": "2026-11-27T10:00:00+09:00",
+            "form_id": form_id,
+            "email": email,
+            **extra,
+        }
+    ).encode()
     out = decide(raw, SourcePosition(topic="t", partition=0, offset=0), POLICY, NOW)
     assert isinstance(out, HandoffEvent)
     return assign_owner(out, POLICY, 0)
-
 
 
 def write(engine: Engine, events: list[HandoffEvent]) -> tuple[int, int, int]:
@@ -57,8 +64,9 @@ def test_replaying_the_same_handoffs_changes_nothing(engine: Engine) -> None:
 
 
 def test_a_second_submission_attaches_to_the_open_row(engine: Engine) -> None:
-    first = handoff("e1", form_id="whitepaper", job_title="部長", employees=300,
-                    activity={"pricing_page_views": 2})
+    first = handoff(
+        "e1", form_id="whitepaper", job_title="部長", employees=300, activity={"pricing_page_views": 2}
+    )
     second = handoff("e2", form_id="demo-request")
     assert write(engine, [first]) == (1, 0, 0)
     assert write(engine, [second]) == (0, 1, 0)
@@ -89,11 +97,28 @@ def test_the_store_refuses_two_open_rows_for_one_person(engine: Engine) -> None:
     write(engine, [handoff("e1")])
     clone = handoff("e9")
     with Session(engine) as session:
-        session.add(QueueItem(
-            handoff_id=clone.handoff_id, lead_id=clone.lead_id, event_id="e9", queue="x",
-            owner=None, stage="SQL", score=1, status="claimed", email=None, full_name=None,
-            company=None, country=None, submitted_at=NOW, queued_at=NOW, sla_due_at=NOW,
-            updated_at=NOW, submissions=1, handoff={}))
+        session.add(
+            QueueItem(
+                handoff_id=clone.handoff_id,
+                lead_id=clone.lead_id,
+                event_id="e9",
+                queue="x",
+                owner=None,
+                stage="SQL",
+                score=1,
+                status="claimed",
+                email=None,
+                full_name=None,
+                company=None,
+                country=None,
+                submitted_at=NOW,
+                queued_at=NOW,
+                sla_due_at=NOW,
+                updated_at=NOW,
+                submissions=1,
+                handoff={},
+            )
+        )
         with pytest.raises(IntegrityError):
             session.commit()
 
@@ -104,7 +129,11 @@ def test_row_carries_the_contract_columns(engine: Engine) -> None:
     (row,) = rows(engine)
     assert (row.queue, row.owner, row.stage, row.status) == ("inside-sales", event.owner, "SQL", "open")
     assert (row.email, row.full_name, row.company, row.country) == (
-        "taro@acme.co.jp", "山田 太郎", "株式会社アクメ", "JP")
+        "taro@acme.co.jp",
+        "山田 太郎",
+        "株式会社アクメ",
+        "JP",
+    )
     assert HandoffEvent.model_validate(row.handoff) == event
     assert row.sla_due_at - NOW <= timedelta(hours=24)
 

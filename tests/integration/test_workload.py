@@ -18,9 +18,22 @@ NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
 
 def _row(i: int, owner: str | None, status: str) -> QueueItem:
-    return QueueItem(handoff_id=f"h{i}", lead_id=f"l{i}", event_id=f"e{i}", queue="q", owner=owner,
-                     stage="SQL", score=80, status=status, submitted_at=NOW, queued_at=NOW,
-                     sla_due_at=NOW, updated_at=NOW, submissions=1, handoff={})
+    return QueueItem(
+        handoff_id=f"h{i}",
+        lead_id=f"l{i}",
+        event_id=f"e{i}",
+        queue="q",
+        owner=owner,
+        stage="SQL",
+        score=80,
+        status=status,
+        submitted_at=NOW,
+        queued_at=NOW,
+        sla_due_at=NOW,
+        updated_at=NOW,
+        submissions=1,
+        handoff={},
+    )
 
 
 def test_capacity_counts_open_rows_in_the_store(database_url: str) -> None:
@@ -28,8 +41,15 @@ def test_capacity_counts_open_rows_in_the_store(database_url: str) -> None:
     create_schema(engine)
     try:
         with Session(engine) as session, session.begin():
-            session.add_all([_row(1, "ann", "open"), _row(2, "ann", "claimed"), _row(3, "ann", "closed"),
-                             _row(4, "bob", "rejected"), _row(5, None, "open")])
+            session.add_all(
+                [
+                    _row(1, "ann", "open"),
+                    _row(2, "ann", "claimed"),
+                    _row(3, "ann", "closed"),
+                    _row(4, "bob", "rejected"),
+                    _row(5, None, "open"),
+                ]
+            )
     finally:
         engine.dispose()
     workload = Workload()

@@ -38,8 +38,11 @@ class Workers:
         role = name.split("-")[0]
         with open(self.log_dir / f"{name}.log", "ab") as log:
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", role], env={**self.env, **env},
-                stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,  # noqa: PLW1509
+                [sys.executable, "-m", "streams.cli", role],
+                env={**self.env, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,  # noqa: PLW1509
             )
 
     def kill(self, name: str) -> None:
@@ -95,11 +98,18 @@ class Outcomes:
         """Read whatever arrived since the last call."""
         if self._consumer is None:
             s = self.settings
-            self._consumer = KafkaConsumer(bootstrap_servers=s.kafka.servers, group_id=None,
-                                           enable_auto_commit=False, fetch_max_wait_ms=50)
+            self._consumer = KafkaConsumer(
+                bootstrap_servers=s.kafka.servers,
+                group_id=None,
+                enable_auto_commit=False,
+                fetch_max_wait_ms=50,
+            )
             topics = (s.topics.handoff, s.topics.nurture, s.topics.dlq)
-            tps = [TopicPartition(t, p) for t in topics
-                   for p in sorted(self._consumer.partitions_for_topic(t) or {0})]
+            tps = [
+                TopicPartition(t, p)
+                for t in topics
+                for p in sorted(self._consumer.partitions_for_topic(t) or {0})
+            ]
             self._consumer.assign(tps)
             self._consumer.seek_to_beginning(*tps)
         for tp, records in self._consumer.poll(timeout_ms=timeout_ms, max_records=50_000).items():
@@ -118,17 +128,21 @@ class Outcomes:
 
     def missing(self, sent: dict[tuple[int, int], str | None]) -> list[tuple[int, int]]:
         """Sent positions with no outcome (a repeated event_id counts as its first one's)."""
-        return [pos for pos, eid in sent.items()
-                if pos not in self.dead
-                and not (eid and (_norm(eid) in self.handoffs or _norm(eid) in self.nurtured))]
+        return [
+            pos
+            for pos, eid in sent.items()
+            if pos not in self.dead
+            and not (eid and (_norm(eid) in self.handoffs or _norm(eid) in self.nurtured))
+        ]
 
     def close(self) -> None:
         if self._consumer is not None:
             self._consumer.close(autocommit=False)
 
 
-def wait_until_accounted(outcomes: Outcomes, sent: dict[tuple[int, int], str | None],
-                         workers: Workers | None, timeout_s: float) -> list[tuple[int, int]]:
+def wait_until_accounted(
+    outcomes: Outcomes, sent: dict[tuple[int, int], str | None], workers: Workers | None, timeout_s: float
+) -> list[tuple[int, int]]:
     """Poll the outcome topics until every sent message has one; return those still missing."""
     deadline = time.monotonic() + timeout_s
     missing = outcomes.missing(sent)
@@ -156,10 +170,15 @@ def queue_state(database_url: str) -> QueueState:
         with Session(engine) as session:
             ledger = set(session.scalars(select(HandoffRecord.event_id)))
             rows, subs = session.execute(
-                select(func.count(), func.coalesce(func.sum(QueueItem.submissions), 0))).one()
+                select(func.count(), func.coalesce(func.sum(QueueItem.submissions), 0))
+            ).one()
             per_lead = session.execute(
-                select(func.count()).where(QueueItem.status.in_(OPEN_STATUSES))
-                .group_by(QueueItem.lead_id).order_by(func.count().desc()).limit(1)).scalar()
+                select(func.count())
+                .where(QueueItem.status.in_(OPEN_STATUSES))
+                .group_by(QueueItem.lead_id)
+                .order_by(func.count().desc())
+                .limit(1)
+            ).scalar()
         return QueueState(ledger, int(rows), int(subs), int(per_lead or 0))
     finally:
         engine.dispose()
@@ -171,8 +190,10 @@ def wait_until_stored(database_url: str, outcomes: Outcomes, timeout_s: float) -
     while True:
         outcomes.poll(timeout_ms=100)
         state = queue_state(database_url)
-        if set(outcomes.handoffs) <= state.ledger_event_ids | outcomes.sink_dead \
-                or time.monotonic() > deadline:
+        if (
+            set(outcomes.handoffs) <= state.ledger_event_ids | outcomes.sink_dead
+            or time.monotonic() > deadline
+        ):
             return state
         time.sleep(0.2)
 

@@ -28,11 +28,16 @@ def proxy() -> Iterator[TcpProxy]:
     proxy.close()
 
 
-@pytest.mark.parametrize(("leads", "outage_s"), [(2_000, 8.0), pytest.param(10_000, 30.0,
-                                                                             marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    ("leads", "outage_s"), [(2_000, 8.0), pytest.param(10_000, 30.0, marks=pytest.mark.slow)]
+)
 def test_database_outage_loses_nothing_and_recovers(
-    leads: int, outage_s: float, settings_for: Callable[..., Settings], pg_schema: str,
-    proxy: TcpProxy, tmp_path: Path,
+    leads: int,
+    outage_s: float,
+    settings_for: Callable[..., Settings],
+    pg_schema: str,
+    proxy: TcpProxy,
+    tmp_path: Path,
 ) -> None:
     through_proxy = make_url(PG_URL).set(port=proxy.port).render_as_string(hide_password=False)
     database_url = pg_schema_url(through_proxy, pg_schema)
@@ -51,7 +56,7 @@ def test_database_outage_loses_nothing_and_recovers(
             time.sleep(0.2)
         proxy.cut()
         cut_at = time.monotonic()
-        sent |= send(settings, messages[leads // 2:])
+        sent |= send(settings, messages[leads // 2 :])
         assert wait_until_accounted(outcomes, sent, workers, timeout_s=120) == []
         handed_off = set(outcomes.handoffs)
         time.sleep(max(0.0, outage_s - (time.monotonic() - cut_at)))
@@ -67,9 +72,11 @@ def test_database_outage_loses_nothing_and_recovers(
                 break
             time.sleep(0.1)
         finished_after = time.monotonic() - restored_at
-        print(f"\nPostgreSQL cut for {outage_s:.0f} s with {len(handed_off) - before} handoffs outstanding: "
-              f"writes resumed {resumed_after if resumed_after is not None else float('nan'):.2f} s "
-              f"after recovery, all {len(handed_off)} in the store {finished_after:.2f} s after")
+        print(
+            f"\nPostgreSQL cut for {outage_s:.0f} s with {len(handed_off) - before} handoffs outstanding: "
+            f"writes resumed {resumed_after if resumed_after is not None else float('nan'):.2f} s "
+            f"after recovery, all {len(handed_off)} in the store {finished_after:.2f} s after"
+        )
         assert handed_off - state.ledger_event_ids == set()
         assert state.ledger_event_ids == handed_off
         assert state.open_rows_per_lead_max == 1

@@ -25,8 +25,9 @@ def _produce_concurrently(bootstrap: str, topic: str, tag: str, producers: int =
     def run(index: int) -> None:
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2)
         try:
-            futures = [producer.send(topic, key=f"{tag}-{index}-{i}".encode(), value=b"lead")
-                       for i in range(each)]
+            futures = [
+                producer.send(topic, key=f"{tag}-{index}-{i}".encode(), value=b"lead") for i in range(each)
+            ]
             producer.flush()
             for future in futures:
                 future.get(30)
@@ -73,14 +74,18 @@ def test_durable_storage_keeps_every_acknowledged_record(tmp_path: Path) -> None
 
 
 def test_one_broker_per_data_folder(tmp_path: Path) -> None:
-    with EmbeddedBroker(data_dir=tmp_path / "data"), pytest.raises(BrokerStartError,
-                                                                   match="one broker per data folder"):
+    with (
+        EmbeddedBroker(data_dir=tmp_path / "data"),
+        pytest.raises(BrokerStartError, match="one broker per data folder"),
+    ):
         EmbeddedBroker(data_dir=tmp_path / "data").start()
 
 
 @pytest.mark.parametrize("leads", [1_000, pytest.param(5_000, marks=pytest.mark.slow)])
 def test_broker_restart_mid_stream_loses_nothing(
-    leads: int, settings_for: Callable[..., Settings], tmp_path: Path,
+    leads: int,
+    settings_for: Callable[..., Settings],
+    tmp_path: Path,
 ) -> None:
     data = tmp_path / "broker-data"
     broker = EmbeddedBroker(data_dir=data).start()
@@ -102,14 +107,15 @@ def test_broker_restart_mid_stream_loses_nothing(
             first.poll()
         first.close()
         assert len(first.handoffs) >= leads // 8, "the pipeline never got going"
-        ends_before = end_offsets(broker.bootstrap, [(settings.topics.submitted, p)
-                                                     for p in range(settings.kafka.partitions)])
+        ends_before = end_offsets(
+            broker.bootstrap, [(settings.topics.submitted, p) for p in range(settings.kafka.partitions)]
+        )
         broker.stop()
         time.sleep(2.0)  # the workers notice: connections refused, retries
         broker = EmbeddedBroker(broker.port, data_dir=data).start()
         ends_after = end_offsets(broker.bootstrap, list(ends_before))
         assert ends_after == ends_before, "records lost in the restart"
-        sent |= send(settings, messages[leads // 2:])
+        sent |= send(settings, messages[leads // 2 :])
         outcomes = Outcomes(settings)
         missing = wait_until_accounted(outcomes, sent, workers, timeout_s=180)
         assert missing == [], f"{len(missing)} of {leads} leads have no outcome"
@@ -119,8 +125,10 @@ def test_broker_restart_mid_stream_loses_nothing(
         assert outcomes.sink_dead <= set(outcomes.handoffs)
         assert state.open_rows_per_lead_max == 1
         assert state.submissions == len(state.ledger_event_ids)
-        print(f"\n{leads} leads across a broker restart: {len(state.ledger_event_ids)} handoffs stored, "
-              f"{len(outcomes.sink_dead)} refused by the store and dead-lettered")
+        print(
+            f"\n{leads} leads across a broker restart: {len(state.ledger_event_ids)} handoffs stored, "
+            f"{len(outcomes.sink_dead)} refused by the store and dead-lettered"
+        )
         assert not workers.dead()
     finally:
         workers.stop()

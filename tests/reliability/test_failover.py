@@ -43,7 +43,10 @@ def _check_store(database_url: str, outcomes: Outcomes) -> None:
 
 @pytest.mark.parametrize("leads", [2_000, pytest.param(10_000, marks=pytest.mark.slow)])
 def test_sigkill_a_stream_worker_and_a_sink_worker_mid_stream(
-    leads: int, settings_for: Callable[..., Settings], pg_schema: str, tmp_path: Path,
+    leads: int,
+    settings_for: Callable[..., Settings],
+    pg_schema: str,
+    tmp_path: Path,
 ) -> None:
     database_url = pg_schema_url(PG_URL, pg_schema)
     settings = settings_for(database_url=database_url, sink_retry_max_backoff_s=2.0)
@@ -70,9 +73,11 @@ def test_sigkill_a_stream_worker_and_a_sink_worker_mid_stream(
         assert missing == [], f"{len(missing)} of {leads} leads have no outcome"
         _check_store(database_url, outcomes)
         redelivered = sum(n - 1 for n in outcomes.handoffs.values())
-        print(f"\n{leads} leads: {len(outcomes.handoffs)} handoffs, {len(outcomes.nurtured)} nurtured, "
-              f"{len(outcomes.dead)} dead letters; {redelivered} handoffs emitted twice "
-              "(at-least-once), absorbed by the store")
+        print(
+            f"\n{leads} leads: {len(outcomes.handoffs)} handoffs, {len(outcomes.nurtured)} nurtured, "
+            f"{len(outcomes.dead)} dead letters; {redelivered} handoffs emitted twice "
+            "(at-least-once), absorbed by the store"
+        )
         assert not workers.dead()
     finally:
         workers.stop()
@@ -87,7 +92,9 @@ def _handed_off(messages: list[bytes]) -> list[bytes]:
 
 
 def test_the_same_event_three_times_makes_one_row(
-    settings_for: Callable[..., Settings], database_url: str, tmp_path: Path,
+    settings_for: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
 ) -> None:
     settings = settings_for(database_url=database_url)
     engine = make_engine(database_url)

@@ -20,19 +20,35 @@ from tests.reliability.harness import Outcomes, Workers, send, wait_until_accoun
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(600)]
 
-_TRICKY = ["", " ", "null", "株式会社テスト", "ｔａｒｏ＠ＥＸＡＭＰＬＥ．ｃｏ．ｊｐ",
-           "０３－１２３４－５６７８", "+81 3-1234-5678",
-           "1000-4999", "1万人以上", "\u3000", "a" * 300, "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "\x00"]
+_TRICKY = [
+    "",
+    " ",
+    "null",
+    "株式会社テスト",
+    "ｔａｒｏ＠ＥＸＡＭＰＬＥ．ｃｏ．ｊｐ",
+    "０３－１２３４－５６７８",
+    "+81 3-1234-5678",
+    "1000-4999",
+    "1万人以上",
+    "\u3000",
+    "a" * 300,
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "\x00",
+]
 text = st.text(max_size=30) | st.sampled_from(_TRICKY)
 scalar = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | text
-json_value = st.recursive(scalar, lambda inner: st.lists(inner, max_size=4)
-                          | st.dictionaries(text, inner, max_size=4), max_leaves=8)
+json_value = st.recursive(
+    scalar, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4), max_leaves=8
+)
 instant = st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=9))])).map(
-    lambda d: d.isoformat())
-email = st.emails() | st.sampled_from(["taro@example.co.jp", "ＴＡＲＯ＠ＥＸＡＭＰＬＥ．ＣＯ．ＪＰ",
-                                        "x@mailinator.com", "not-an-email", "a@b"])
-forms = st.sampled_from(["demo-request", "contact-sales", "pricing", "whitepaper", "webinar",
-                         "newsletter", "bad form!"])
+    lambda d: d.isoformat()
+)
+email = st.emails() | st.sampled_from(
+    ["taro@example.co.jp", "ＴＡＲＯ＠ＥＸＡＭＰＬＥ．ＣＯ．ＪＰ", "x@mailinator.com", "not-an-email", "a@b"]
+)
+forms = st.sampled_from(
+    ["demo-request", "contact-sales", "pricing", "whitepaper", "webinar", "newsletter", "bad form!"]
+)
 
 
 def mostly(good: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
@@ -40,17 +56,41 @@ def mostly(good: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
     return st.one_of(good, good, good, json_value)
 
 
-_OPTIONAL = {name: mostly(text) for name in (
-    "first_name", "last_name", "full_name", "company", "job_title", "phone", "country", "region",
-    "budget", "timeline", "message", "page_url", "referrer", "honeypot", "unknown_field")}
+_OPTIONAL = {
+    name: mostly(text)
+    for name in (
+        "first_name",
+        "last_name",
+        "full_name",
+        "company",
+        "job_title",
+        "phone",
+        "country",
+        "region",
+        "budget",
+        "timeline",
+        "message",
+        "page_url",
+        "referrer",
+        "honeypot",
+        "unknown_field",
+    )
+}
 _OPTIONAL["employees"] = mostly(st.integers(-5, 10**7) | text)
 _OPTIONAL["utm"] = mostly(st.fixed_dictionaries({}, optional=dict.fromkeys(("source", "campaign"), text)))
-_OPTIONAL["activity"] = mostly(st.fixed_dictionaries(
-    {}, optional={"page_views": st.integers(-3, 10**6), "webinar_attended": st.booleans()}))
+_OPTIONAL["activity"] = mostly(
+    st.fixed_dictionaries(
+        {}, optional={"page_views": st.integers(-3, 10**6), "webinar_attended": st.booleans()}
+    )
+)
 _OPTIONAL["consent"] = mostly(st.fixed_dictionaries({}, optional={"marketing": json_value}))
 leads = st.fixed_dictionaries(
-    {"event_id": mostly(text), "submitted_at": mostly(instant), "form_id": mostly(forms),
-     "email": mostly(email)},
+    {
+        "event_id": mostly(text),
+        "submitted_at": mostly(instant),
+        "form_id": mostly(forms),
+        "email": mostly(email),
+    },
     optional=_OPTIONAL,
 )
 
@@ -59,7 +99,14 @@ def _edge_cases() -> list[bytes]:
     """Inputs hand-picked to hurt: huge, not UTF-8, deep, empty, wrong JSON types."""
     valid = json.loads(sample_messages(1, seed=1)[0])
     return [
-        b"", b"null", b"[]", b"42", b'"lead"', b"\xff\xfe\x00junk", b"{" * 5000, b"[" * 60_000,
+        b"",
+        b"null",
+        b"[]",
+        b"42",
+        b'"lead"',
+        b"\xff\xfe\x00junk",
+        b"{" * 5000,
+        b"[" * 60_000,
         json.dumps({**valid, "event_id": "edge-huge", "message": "x" * 70_000}).encode(),
         json.dumps({**valid, "event_id": "edge-extra", **{f"k{i}": "v" * 100 for i in range(300)}}).encode(),
         json.dumps({**valid, "event_id": "edge-surrogate", "company": "\ud800"}).encode(),
@@ -94,7 +141,9 @@ def fuzzed_messages(count: int, seed: int) -> list[bytes]:
 
 @pytest.mark.parametrize("count", [1_000, pytest.param(10_000, marks=pytest.mark.slow)])
 def test_every_fuzzed_input_ends_as_an_outcome_or_a_dead_letter(
-    count: int, settings_for: Callable[..., Settings], tmp_path: Path,
+    count: int,
+    settings_for: Callable[..., Settings],
+    tmp_path: Path,
 ) -> None:
     settings = settings_for()
     ensure_topics(settings)
@@ -108,8 +157,10 @@ def test_every_fuzzed_input_ends_as_an_outcome_or_a_dead_letter(
         order = {position: index for index, position in enumerate(sent)}
         assert missing == [], [messages[order[p]][:200] for p in missing[:5]]
         assert not workers.dead(), (tmp_path / "logs" / "worker-0.log").read_text()[-3000:]
-        print(f"\n{len(messages)} fuzzed inputs: {len(outcomes.handoffs)} handoffs, "
-              f"{len(outcomes.nurtured)} nurtured, {len(outcomes.dead)} dead letters")
+        print(
+            f"\n{len(messages)} fuzzed inputs: {len(outcomes.handoffs)} handoffs, "
+            f"{len(outcomes.nurtured)} nurtured, {len(outcomes.dead)} dead letters"
+        )
         assert len(outcomes.dead) >= len(_edge_cases()) - 2
     finally:
         workers.stop()

@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.reliability, pytest.mark.timeout(300)]
 
 
 def test_a_refused_handoff_is_set_aside_not_retried_forever(
-    settings_for: Callable[..., Settings], database_url: str, tmp_path: Path,
+    settings_for: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
 ) -> None:
     settings = settings_for(database_url=database_url, partitions=1, sink_retry_max_backoff_s=0.5)
     engine = make_engine(database_url)

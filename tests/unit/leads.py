@@ -16,7 +16,9 @@ WHEN = "2026-11-25T10:00:00+09:00"
 def raw(**fields: Any) -> bytes:
     """Return a lead's JSON; fields given as None are left out."""
     lead: dict[str, Any] = {
-        "event_id": "ev-1", "submitted_at": WHEN, "form_id": "whitepaper",
+        "event_id": "ev-1",
+        "submitted_at": WHEN,
+        "form_id": "whitepaper",
         "email": "hanako@acme-robotics.co.jp",
     }
     lead.update(fields)

@@ -21,8 +21,13 @@ def roster(**extra: Mapping[str, object]) -> dict[str, Rep]:
     return {n: Rep.model_validate({"timezone": "Asia/Tokyo", **extra.get(n, {})}) for n in NAMES}
 
 
-def deal(queue: QueueConfig, reps: dict[str, Rep], n: int, ledger: Ledger | None = None,
-         accounts: list[str | None] | None = None) -> Counter[str | None]:
+def deal(
+    queue: QueueConfig,
+    reps: dict[str, Rep],
+    n: int,
+    ledger: Ledger | None = None,
+    accounts: list[str | None] | None = None,
+) -> Counter[str | None]:
     ledger = ledger or Ledger()
     got: Counter[str | None] = Counter()
     for i in range(n):

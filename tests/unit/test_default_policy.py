@@ -23,8 +23,13 @@ POS = SourcePosition(topic="leads.submitted", partition=0, offset=0)
 
 
 def run(**fields: Any) -> Outcome:
-    lead = {"event_id": "e-1", "submitted_at": "2026-11-27T10:00:00+09:00", "form_id": "whitepaper",
-            "email": "someone@acme-corp.com", **fields}
+    lead = {
+        "event_id": "e-1",
+        "submitted_at": "2026-11-27T10:00:00+09:00",
+        "form_id": "whitepaper",
+        "email": "someone@acme-corp.com",
+        **fields,
+    }
     return decide(json.dumps(lead, ensure_ascii=False).encode(), POS, POLICY, NOW)
 
 
@@ -47,8 +52,15 @@ def test_demo_request_from_free_mail_is_not_automatically_sql() -> None:
 
 
 def test_high_score_is_sql_and_big_companies_go_to_enterprise() -> None:
-    out = run(form_id="pricing", job_title="代表取締役社長", employees="1万人以上", country="日本",
-              budget="500万円", timeline="3ヶ月以内", activity={"pricing_page_views": 3})
+    out = run(
+        form_id="pricing",
+        job_title="代表取締役社長",
+        employees="1万人以上",
+        country="日本",
+        budget="500万円",
+        timeline="3ヶ月以内",
+        activity={"pricing_page_views": 3},
+    )
     assert isinstance(out, HandoffEvent)
     assert out.score >= 70 and out.stage is Stage.SQL
     assert out.queue == "enterprise"
@@ -62,8 +74,9 @@ def test_sql_below_1000_employees_goes_to_inside_sales() -> None:
 
 
 def test_mql_band() -> None:
-    out = run(form_id="whitepaper", job_title="Marketing Manager", employees=300,
-              activity={"pricing_page_views": 1})
+    out = run(
+        form_id="whitepaper", job_title="Marketing Manager", employees=300, activity={"pricing_page_views": 1}
+    )
     assert isinstance(out, HandoffEvent)
     assert 40 <= out.score < 70 and out.stage is Stage.MQL and out.queue == "inside-sales"
 
@@ -89,9 +102,15 @@ def test_disqualifiers(fields: dict[str, Any], rule: str) -> None:
 
 
 def test_full_width_japanese_lead_is_normalised_in_the_handoff() -> None:
-    out = run(form_id="contact-sales", email="ｔａｒｏ＠ＡＣＭＥ．ｃｏ．ｊｐ",
-              phone="０３－１２３４－５６７８", country="日本", last_name="山田", first_name="太郎",
-              company="株式会社アクメ")
+    out = run(
+        form_id="contact-sales",
+        email="ｔａｒｏ＠ＡＣＭＥ．ｃｏ．ｊｐ",
+        phone="０３－１２３４－５６７８",
+        country="日本",
+        last_name="山田",
+        first_name="太郎",
+        company="株式会社アクメ",
+    )
     assert isinstance(out, HandoffEvent)
     assert out.contact.email == "taro@acme.co.jp"
     assert out.contact.phone == "+81312345678"

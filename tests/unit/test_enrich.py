@@ -36,8 +36,12 @@ def test_slow_enricher_times_out_and_the_lead_goes_on() -> None:
         return lead
 
     try:
-        event = decide(raw(form_id="demo-request"), POS, POLICY,
-                       enrichers=[CallableEnricher("slow", slow, timeout_s=0.05)])
+        event = decide(
+            raw(form_id="demo-request"),
+            POS,
+            POLICY,
+            enrichers=[CallableEnricher("slow", slow, timeout_s=0.05)],
+        )
     finally:
         release.set()
     assert isinstance(event, HandoffEvent)
@@ -59,8 +63,12 @@ def test_a_qualification_failure_becomes_a_dead_letter_not_a_lost_lead() -> None
         # An enricher that breaks the lead's types: qualification then fails.
         return dataclasses.replace(lead, employees="many")  # type: ignore[arg-type]
 
-    event = decide(raw(form_id="demo-request"), POS, POLICY,
-                   enrichers=[CallableEnricher("broken", bad_employees, timeout_s=None)])
+    event = decide(
+        raw(form_id="demo-request"),
+        POS,
+        POLICY,
+        enrichers=[CallableEnricher("broken", bad_employees, timeout_s=None)],
+    )
     assert isinstance(event, DeadLetter)
     assert event.error.value == "processing_failed" and event.event_id == "ev-1"
     assert '"event_id":"ev-1"' in event.payload.replace(" ", "")

@@ -14,11 +14,16 @@ from streams.web.forms import FormAccess, FormsFileError, load_forms, parse_form
 pytestmark = pytest.mark.unit
 
 ENV = {"DEMO_KEY": "k-demo", "DEMO_HMAC": "s-demo", "SITE_KEY": "k-site"}
-DOC = {"forms": {
-    "demo-request": {"api_key_envs": ["DEMO_KEY"], "hmac_secret_envs": ["DEMO_HMAC"],
-                     "allowed_origins": ["https://www.example.co.jp/", "self"]},
-    "*": {"api_key_envs": ["SITE_KEY"]},
-}}
+DOC = {
+    "forms": {
+        "demo-request": {
+            "api_key_envs": ["DEMO_KEY"],
+            "hmac_secret_envs": ["DEMO_HMAC"],
+            "allowed_origins": ["https://www.example.co.jp/", "self"],
+        },
+        "*": {"api_key_envs": ["SITE_KEY"]},
+    }
+}
 OWN = "http://leads.internal:8080"
 
 
@@ -65,20 +70,24 @@ def test_api_key_signature_and_origin_are_each_enough() -> None:
     assert _auth(access, {"Origin": OWN}) == "origin"  # "self"
 
 
-@pytest.mark.parametrize(("headers", "status", "code"), [
-    ({}, 401, "unauthenticated"),
-    ({"Origin": "null"}, 401, "unauthenticated"),
-    ({"X-Handoff-Key": "k-site"}, 401, "bad_api_key"),  # another form's key
-    ({"X-Handoff-Key": "k-demo", "Origin": "https://www.example.co.jp"}, 401, "bad_api_key"),
-    ({"Origin": "https://evil.example"}, 403, "origin_not_allowed"),
-    ({"X-Handoff-Signature": "sha256=00", "X-Handoff-Timestamp": "1000000000"}, 401, "bad_signature"),
-    ({"X-Handoff-Signature": "sha256=00"}, 401, "bad_signature"),
-])
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({}, 401, "unauthenticated"),
+        ({"Origin": "null"}, 401, "unauthenticated"),
+        ({"X-Handoff-Key": "k-site"}, 401, "bad_api_key"),  # another form's key
+        ({"X-Handoff-Key": "k-demo", "Origin": "https://www.example.co.jp"}, 401, "bad_api_key"),
+        ({"Origin": "https://evil.example"}, 403, "origin_not_allowed"),
+        ({"X-Handoff-Signature": "sha256=00", "X-Handoff-Timestamp": "1000000000"}, 401, "bad_signature"),
+        ({"X-Handoff-Signature": "sha256=00"}, 401, "bad_signature"),
+    ],
+)
 def test_wrong_credentials_are_refused(headers: dict[str, str], status: int, code: str) -> None:
     access = parse_forms(DOC, ENV).forms["demo-request"]
     if headers.get("X-Handoff-Key") == "k-demo":
-        access = parse_forms({"forms": {"x": {"allowed_origins": ["https://www.example.co.jp"]}}}, {}
-                             ).forms["x"]  # keyless form: a key is wrong even with a good origin
+        access = parse_forms({"forms": {"x": {"allowed_origins": ["https://www.example.co.jp"]}}}, {}).forms[
+            "x"
+        ]  # keyless form: a key is wrong even with a good origin
     with pytest.raises(Denied) as caught:
         _auth(access, headers)
     assert (caught.value.status, caught.value.code) == (status, code)

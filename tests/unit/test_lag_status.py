@@ -46,8 +46,9 @@ def window(*points: tuple[int | None, int], step: float = 1.0) -> list[Sample]:
         ([], False, Status.OK),
     ],
 )
-def test_partition_status(points: list[tuple[int | None, int]], group_committed: bool,
-                          expected: Status) -> None:
+def test_partition_status(
+    points: list[tuple[int | None, int]], group_committed: bool, expected: Status
+) -> None:
     assert evaluate_partition(window(*points), group_committed=group_committed) is expected
 
 
@@ -55,11 +56,13 @@ def test_group_tells_a_stuck_partition_from_a_stopped_group() -> None:
     moving = window((0, 100), (30, 130), (60, 160))
     stuck = window((7, 40), (7, 45), (7, 50))
     assert evaluate_group({("t", 0): moving, ("t", 1): stuck}) == {
-        ("t", 0): Status.OK, ("t", 1): Status.STALL,
+        ("t", 0): Status.OK,
+        ("t", 1): Status.STALL,
     }
     frozen = window((60, 160), (60, 160), (60, 170))
     assert evaluate_group({("t", 0): frozen, ("t", 1): stuck}) == {
-        ("t", 0): Status.STOP, ("t", 1): Status.STOP,
+        ("t", 0): Status.STOP,
+        ("t", 1): Status.STOP,
     }
     idle = window((60, 60), (60, 60), (60, 60))
     assert evaluate_group({("t", 0): idle}) == {("t", 0): Status.OK}
@@ -116,11 +119,12 @@ def _row(group: str, partition: int, committed: int | None, end: int) -> Partiti
 def test_windows_slide_and_report_the_worst_status_per_group() -> None:
     windows = LagWindows(size=3)
     for i in range(5):
-        windows.add([_row("g", 0, 10 * i, 10 * i + 5), _row("g", 1, 2, 9), _row("h", 0, 4, 4)],
-                    at=float(i))
+        windows.add([_row("g", 0, 10 * i, 10 * i + 5), _row("g", 1, 2, 9), _row("h", 0, 4, 4)], at=float(i))
     reports = windows.report()
     assert [(r.group, r.partition, r.status) for r in reports] == [
-        ("g", 0, Status.OK), ("g", 1, Status.STALL), ("h", 0, Status.OK),
+        ("g", 0, Status.OK),
+        ("g", 1, Status.STALL),
+        ("h", 0, Status.OK),
     ]
     assert failing(reports)
     assert reports[0].committed == 40 and reports[0].lag == 5

@@ -50,9 +50,12 @@ def read_imports(root: Path, tops: Iterable[str] = OURS) -> dict[str, set[str]]:
                         base = ".".join([*anchor, base] if base else anchor)
                     found.add(base)
                     # `from streams.web import intake` imports the module streams.web.intake.
-                    found.update(f"{base}.{a.name}" for a in node.names
-                                 if (root / Path(*base.split("."), f"{a.name}.py")).exists()
-                                 or (root / Path(*base.split("."), a.name)).is_dir())
+                    found.update(
+                        f"{base}.{a.name}"
+                        for a in node.names
+                        if (root / Path(*base.split("."), f"{a.name}.py")).exists()
+                        or (root / Path(*base.split("."), a.name)).is_dir()
+                    )
             graph[module] = {m for m in found if m.split(".")[0] in OURS}
     return graph
 
@@ -84,7 +87,7 @@ def find_cycle(edges: Mapping[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(edges.get(node, ())):
             if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt):], nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt not in state and (cycle := visit(nxt)):
                 return cycle
         stack.pop()
@@ -109,11 +112,13 @@ def broken_rules(graph: Mapping[str, set[str]], root: Path) -> list[str]:
                 problems.append(f"{module} imports {target}: nothing imports the CLI")
             for room, allowed in ALLOWED.items():
                 if (module == room or module.startswith(room + ".")) and not (
-                    target == room or target.startswith(room + ".")
+                    target == room
+                    or target.startswith(room + ".")
                     or any(target == a or target.startswith(a + ".") for a in allowed)
                 ):
-                    problems.append(f"{module} imports {target}: "
-                                    f"{room} may import only {allowed or 'nothing of ours'}")
+                    problems.append(
+                        f"{module} imports {target}: {room} may import only {allowed or 'nothing of ours'}"
+                    )
     return problems
 
 
@@ -135,9 +140,13 @@ def test_no_module_name_strings_for_our_own_code() -> None:
     for top in OURS:
         for path in (ROOT / top).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-                if (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", ""))
-                        == "import_module" and node.args and isinstance(node.args[0], ast.Constant)
-                        and str(node.args[0].value).split(".")[0] in OURS):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and str(node.args[0].value).split(".")[0] in OURS
+                ):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
 
@@ -151,30 +160,36 @@ def _plant(tmp_path: Path, files: Mapping[str, str]) -> Path:
 
 
 def test_a_planted_cycle_is_found_even_through_a_lazy_import(tmp_path: Path) -> None:
-    root = _plant(tmp_path, {
-        "streams/__init__.py": "",
-        "streams/desk/__init__.py": "",
-        "streams/desk/queue.py": "from streams.kafka.publish import send\n",
-        "streams/kafka/__init__.py": "",
-        "streams/kafka/publish.py": "def send():\n    from streams.desk import queue\n",
-    })
+    root = _plant(
+        tmp_path,
+        {
+            "streams/__init__.py": "",
+            "streams/desk/__init__.py": "",
+            "streams/desk/queue.py": "from streams.kafka.publish import send\n",
+            "streams/kafka/__init__.py": "",
+            "streams/kafka/publish.py": "def send():\n    from streams.desk import queue\n",
+        },
+    )
     cycle = find_cycle(folder_graph(read_imports(root, ["streams"]), root))
     assert cycle == ["streams.desk", "streams.kafka", "streams.desk"]
 
 
 def test_planted_upward_imports_are_named(tmp_path: Path) -> None:
-    root = _plant(tmp_path, {
-        "schemas/__init__.py": "import sinks.models\n",
-        "sinks/__init__.py": "",
-        "sinks/models.py": "def f():\n    from streams.core import settings\n",
-        "streams/__init__.py": "",
-        "streams/core/__init__.py": "",
-        "streams/core/settings.py": "from streams.kafka import topics\n",
-        "streams/kafka/__init__.py": "",
-        "streams/kafka/topics.py": "from streams.cli import main\n",
-        "streams/cli/__init__.py": "",
-        "streams/cli/main.py": "",
-    })
+    root = _plant(
+        tmp_path,
+        {
+            "schemas/__init__.py": "import sinks.models\n",
+            "sinks/__init__.py": "",
+            "sinks/models.py": "def f():\n    from streams.core import settings\n",
+            "streams/__init__.py": "",
+            "streams/core/__init__.py": "",
+            "streams/core/settings.py": "from streams.kafka import topics\n",
+            "streams/kafka/__init__.py": "",
+            "streams/kafka/topics.py": "from streams.cli import main\n",
+            "streams/cli/__init__.py": "",
+            "streams/cli/main.py": "",
+        },
+    )
     problems = broken_rules(read_imports(root), root)
     assert any(p.startswith("schemas imports sinks.models") for p in problems)
     assert any(p.startswith("sinks.models imports streams.core") for p in problems)

@@ -37,8 +37,14 @@ def test_every_record_is_masked_and_formatted_as_json() -> None:
     install_masking()
     install_masking()  # idempotent
     record = logging.getLogger("handoff.test").makeRecord(
-        "handoff.test", logging.WARNING, __file__, 1, "lead %s phone %s",
-        ("a.b@corp.example", "03-1234-5678"), None)
+        "handoff.test",
+        logging.WARNING,
+        __file__,
+        1,
+        "lead %s phone %s",
+        ("a.b@corp.example", "03-1234-5678"),
+        None,
+    )
     assert record.getMessage() == "lead a***@corp.example phone ***78"
     try:
         raise ValueError("bad email hanako@example.jp")
@@ -46,7 +52,8 @@ def test_every_record_is_masked_and_formatted_as_json() -> None:
         import sys
 
         failing = logging.getLogger("handoff.test").makeRecord(
-            "handoff.test", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+            "handoff.test", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
+        )
     doc = json.loads(JsonFormatter().format(failing))
     assert doc["level"] == "error" and doc["msg"] == "failed"
     assert "hanako@" not in doc["error"] and "h***@example.jp" in doc["error"]

@@ -54,24 +54,39 @@ def test_shipped_policy_is_valid() -> None:
     assert parse_policy(text).name == "default"
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    ("employees: {gte: 1000}", "emplyees: {gte: 1000}",
-     "p.yaml:7: rules.0.when.emplyees: unknown field 'emplyees'; did you mean employees?"),
-    ("points: 10", "points: 500", "p.yaml:5: rules.0.points: Input should be less than or equal to 100"),
-    ("score: fit", "score: fitness", "p.yaml:4: rules.0.score: Input should be 'fit' or 'intent'"),
-    ("employees: {gte: 1000}", "employees: {regex: '^1'}",
-     "p.yaml:6: rules.0.when: employees: regex/contains needs a text field, employees is int"),
-    ("employees: {gte: 1000}", "country: {regex: '(['}", "p.yaml:7: rules.0.when.country: bad regex"),
-    ("stage: SQL, when", "stage: HOT, when", "p.yaml:9: stages.0.stage: Input should be 'MQL' or 'SQL'"),
-    ("queue: main}", "queue: mian}", "p.yaml:11: routing.0.queue: no queue 'mian' under 'queues'"),
-    ("reps: [ann]", "reps: [bob]", "p.yaml:14: queues.main.reps.0: rep 'bob' is not listed under 'reps'"),
-    ("timezone: Asia/Tokyo", "timezone: Asia/Tokio", "p.yaml:16: reps.ann.timezone: unknown time zone"),
-    ("holidays: JP", "holidays: XX", "p.yaml:16: reps.ann.holidays: no public holiday calendar for 'XX'"),
-    ("{rule: route.all, queue: main}", "{rule: route.all, queue: main, when: {country: JP}}",
-     "p.yaml:11: routing.0: the last routing line must be a catch-all"),
-    ("stage: SQL, when: {score: {gte: 70}}", "stage: SQL, when: {seniority: {gte: BOSS}}",
-     "p.yaml:9: stages.0.when: seniority: 'BOSS' is not a seniority"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "employees: {gte: 1000}",
+            "emplyees: {gte: 1000}",
+            "p.yaml:7: rules.0.when.emplyees: unknown field 'emplyees'; did you mean employees?",
+        ),
+        ("points: 10", "points: 500", "p.yaml:5: rules.0.points: Input should be less than or equal to 100"),
+        ("score: fit", "score: fitness", "p.yaml:4: rules.0.score: Input should be 'fit' or 'intent'"),
+        (
+            "employees: {gte: 1000}",
+            "employees: {regex: '^1'}",
+            "p.yaml:6: rules.0.when: employees: regex/contains needs a text field, employees is int",
+        ),
+        ("employees: {gte: 1000}", "country: {regex: '(['}", "p.yaml:7: rules.0.when.country: bad regex"),
+        ("stage: SQL, when", "stage: HOT, when", "p.yaml:9: stages.0.stage: Input should be 'MQL' or 'SQL'"),
+        ("queue: main}", "queue: mian}", "p.yaml:11: routing.0.queue: no queue 'mian' under 'queues'"),
+        ("reps: [ann]", "reps: [bob]", "p.yaml:14: queues.main.reps.0: rep 'bob' is not listed under 'reps'"),
+        ("timezone: Asia/Tokyo", "timezone: Asia/Tokio", "p.yaml:16: reps.ann.timezone: unknown time zone"),
+        ("holidays: JP", "holidays: XX", "p.yaml:16: reps.ann.holidays: no public holiday calendar for 'XX'"),
+        (
+            "{rule: route.all, queue: main}",
+            "{rule: route.all, queue: main, when: {country: JP}}",
+            "p.yaml:11: routing.0: the last routing line must be a catch-all",
+        ),
+        (
+            "stage: SQL, when: {score: {gte: 70}}",
+            "stage: SQL, when: {seniority: {gte: BOSS}}",
+            "p.yaml:9: stages.0.when: seniority: 'BOSS' is not a seniority",
+        ),
+    ],
+)
 def test_error_names_line_and_field(old: str, new: str, expected: str) -> None:
     assert old in MINIMAL
     errors = errors_of(MINIMAL.replace(old, new))
@@ -79,8 +94,11 @@ def test_error_names_line_and_field(old: str, new: str, expected: str) -> None:
 
 
 def test_every_error_is_reported_at_once_in_line_order() -> None:
-    text = (MINIMAL.replace("points: 10", "points: 500").replace("reps: [ann]", "reps: [bob]")
-            .replace("employees: {gte", "emplyees: {gte"))
+    text = (
+        MINIMAL.replace("points: 10", "points: 500")
+        .replace("reps: [ann]", "reps: [bob]")
+        .replace("employees: {gte", "emplyees: {gte")
+    )
     errors = errors_of(text)
     assert [e.split(":")[1] for e in errors] == ["5", "7", "14"]
 
@@ -102,7 +120,7 @@ def test_duplicate_keys_are_rejected() -> None:
 
 
 def test_unknown_field_in_a_detail_text_is_rejected() -> None:
-    text = MINIMAL.replace("    points: 10\n", "    points: 10\n    detail: \"{employes} staff\"\n")
+    text = MINIMAL.replace("    points: 10\n", '    points: 10\n    detail: "{employes} staff"\n')
     assert "p.yaml:6: rules.0.detail: unknown field {employes} in the detail text" in errors_of(text)
 
 
@@ -115,9 +133,14 @@ def test_top_level_must_be_a_mapping() -> None:
     assert errors_of("- just\n- a list\n") == ["p.yaml:1: (top): expected a mapping at the top level"]
 
 
-junk = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), st.text(max_size=8),
-                 st.lists(st.integers(), max_size=2),
-                 st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+junk = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-1000, 1000),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+)
 
 
 def _paths(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:

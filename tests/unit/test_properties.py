@@ -31,26 +31,40 @@ def _full_width(text: str) -> str:
 
 
 width: st.SearchStrategy[Callable[[str], str]] = st.sampled_from([str, _full_width])
-leads = st.fixed_dictionaries({
-    "event_id": st.sampled_from(["e1", "e2", "e3", "e4", "e5", "e6"]),
-    "form_id": st.sampled_from(["demo-request", "contact-sales", "pricing", "whitepaper", "newsletter", "x"]),
-    "email": st.tuples(st.sampled_from(["taro", "test", "a.b"]),
-                       st.sampled_from(["acme.co.jp", "gmail.com", "mailinator.com", "docomo.ne.jp",
-                                        "x.com"]),
-                       width).map(lambda t: t[2](f"{t[0]}@{t[1]}")),
-}, optional={
-    "job_title": st.sampled_from(["CEO", "部長", "代表取締役", "課長", "Engineer", "", "ｖｐ ｓａｌｅｓ"]),
-    "employees": st.one_of(st.integers(0, 100_000),
-                           st.sampled_from(["1000-4999", "１万人以上", "約300名", "?"])),
-    "country": st.sampled_from(["JP", "日本", "US", "Germany", "ZZ", ""]),
-    "company": st.sampled_from(["株式会社テスト", "（株）山田商事", "Acme Inc.", ""]),
-    "timeline": st.sampled_from(["今すぐ", "3ヶ月以内", "next year", "6 weeks"]),
-    "budget": st.sampled_from(["未定", "$50k", "none"]),
-    "honeypot": st.sampled_from(["", "spam"]),
-    "activity": st.fixed_dictionaries({}, optional={
-        "pricing_page_views": st.integers(0, 50), "content_downloads": st.integers(0, 50),
-        "webinar_attended": st.booleans()}),
-})
+leads = st.fixed_dictionaries(
+    {
+        "event_id": st.sampled_from(["e1", "e2", "e3", "e4", "e5", "e6"]),
+        "form_id": st.sampled_from(
+            ["demo-request", "contact-sales", "pricing", "whitepaper", "newsletter", "x"]
+        ),
+        "email": st.tuples(
+            st.sampled_from(["taro", "test", "a.b"]),
+            st.sampled_from(["acme.co.jp", "gmail.com", "mailinator.com", "docomo.ne.jp", "x.com"]),
+            width,
+        ).map(lambda t: t[2](f"{t[0]}@{t[1]}")),
+    },
+    optional={
+        "job_title": st.sampled_from(
+            ["CEO", "部長", "代表取締役", "課長", "Engineer", "", "ｖｐ ｓａｌｅｓ"]
+        ),
+        "employees": st.one_of(
+            st.integers(0, 100_000), st.sampled_from(["1000-4999", "１万人以上", "約300名", "?"])
+        ),
+        "country": st.sampled_from(["JP", "日本", "US", "Germany", "ZZ", ""]),
+        "company": st.sampled_from(["株式会社テスト", "（株）山田商事", "Acme Inc.", ""]),
+        "timeline": st.sampled_from(["今すぐ", "3ヶ月以内", "next year", "6 weeks"]),
+        "budget": st.sampled_from(["未定", "$50k", "none"]),
+        "honeypot": st.sampled_from(["", "spam"]),
+        "activity": st.fixed_dictionaries(
+            {},
+            optional={
+                "pricing_page_views": st.integers(0, 50),
+                "content_downloads": st.integers(0, 50),
+                "webinar_attended": st.booleans(),
+            },
+        ),
+    },
+)
 
 
 def _policy(points: list[int], caps: tuple[int, int], sql: int) -> Policy:
@@ -63,10 +77,17 @@ def _policy(points: list[int], caps: tuple[int, int], sql: int) -> Policy:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(lead=leads, points=st.lists(st.integers(-100, 100), min_size=22, max_size=22),
-       caps=st.tuples(st.integers(0, 100), st.integers(0, 100)), sql=st.integers(0, 100))
+@given(
+    lead=leads,
+    points=st.lists(st.integers(-100, 100), min_size=22, max_size=22),
+    caps=st.tuples(st.integers(0, 100), st.integers(0, 100)),
+    sql=st.integers(0, 100),
+)
 def test_scores_stay_in_range_and_every_lead_gets_one_outcome(
-    lead: dict[str, Any], points: list[int], caps: tuple[int, int], sql: int,
+    lead: dict[str, Any],
+    points: list[int],
+    caps: tuple[int, int],
+    sql: int,
 ) -> None:
     policy = _policy(points, caps, sql)
     event = decide(raw(**lead), POS, policy)
@@ -80,8 +101,9 @@ def test_scores_stay_in_range_and_every_lead_gets_one_outcome(
 
 
 @settings(max_examples=40, deadline=None)
-@given(batch=st.lists(st.one_of(leads.map(lambda d: raw(**d)), st.sampled_from([b"{", b"[]", b""])),
-                      max_size=25))
+@given(
+    batch=st.lists(st.one_of(leads.map(lambda d: raw(**d)), st.sampled_from([b"{", b"[]", b""])), max_size=25)
+)
 def test_simulation_equals_the_live_pipeline(batch: list[bytes]) -> None:
     positions = [SourcePosition(topic="t", partition=0, offset=i) for i in range(len(batch))]
     simulated = run(prepare_all(zip(positions, batch, strict=True)), DEFAULT)

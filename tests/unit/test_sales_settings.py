@@ -31,15 +31,23 @@ def test_feedback_group_follows_the_worker_group() -> None:
 
 def test_transitions_name_what_is_allowed() -> None:
     codes = ("spam", "other")
-    ok = check_transition(handoff_id="h", status="claimed", action=FeedbackAction.REJECTED,
-                          reason="spam", allowed_reasons=codes)
+    ok = check_transition(
+        handoff_id="h", status="claimed", action=FeedbackAction.REJECTED, reason="spam", allowed_reasons=codes
+    )
     assert ok.target == "rejected"
     with pytest.raises(InvalidTransition, match="it is open .*allowed from accepted"):
-        check_transition(handoff_id="h", status="open", action=FeedbackAction.CONTACTED,
-                         reason=None, allowed_reasons=None)
+        check_transition(
+            handoff_id="h", status="open", action=FeedbackAction.CONTACTED, reason=None, allowed_reasons=None
+        )
     with pytest.raises(BadReason, match="accepted takes no reason"):
-        check_transition(handoff_id="h", status="open", action=FeedbackAction.ACCEPTED,
-                         reason="spam", allowed_reasons=codes)
+        check_transition(
+            handoff_id="h",
+            status="open",
+            action=FeedbackAction.ACCEPTED,
+            reason="spam",
+            allowed_reasons=codes,
+        )
     with pytest.raises(BadReason, match="needs a reason: one of spam, other"):
-        check_transition(handoff_id="h", status="accepted", action=FeedbackAction.LOST,
-                         reason=None, allowed_reasons=codes)
+        check_transition(
+            handoff_id="h", status="accepted", action=FeedbackAction.LOST, reason=None, allowed_reasons=codes
+        )

@@ -23,8 +23,12 @@ BASE = {
 
 def test_full_width_input_is_normalised_before_validation() -> None:
     lead = LeadSubmitted.model_validate(
-        {**BASE, "email": "ｔａｒｏ＠ＥＸＡＭＰＬＥ．ｃｏ．ｊｐ", "phone": "０３－１２３４－５６７８",
-         "company": "株式会社　サンプル"}
+        {
+            **BASE,
+            "email": "ｔａｒｏ＠ＥＸＡＭＰＬＥ．ｃｏ．ｊｐ",
+            "phone": "０３－１２３４－５６７８",
+            "company": "株式会社　サンプル",
+        }
     )
     assert lead.email == "taro@example.co.jp"
     assert lead.phone == "03-1234-5678"
@@ -88,8 +92,15 @@ def test_binary_payload_is_kept_as_base64() -> None:
 
 def test_json_schema_export_covers_every_event() -> None:
     schemas = json_schemas()
-    assert set(schemas) == {"lead-submitted.v1", "handoff.v1", "nurture.v1", "dead-letter.v1",
-                            "feedback.v1", "sla-breach.v1", "erasure.v1"}
+    assert set(schemas) == {
+        "lead-submitted.v1",
+        "handoff.v1",
+        "nurture.v1",
+        "dead-letter.v1",
+        "feedback.v1",
+        "sla-breach.v1",
+        "erasure.v1",
+    }
     lead = schemas["lead-submitted.v1"]
     assert set(lead["required"]) == {"event_id", "submitted_at", "form_id", "email"}
     assert "reasons" in schemas["handoff.v1"]["properties"]

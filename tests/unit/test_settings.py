@@ -27,20 +27,34 @@ def test_sections_read_the_documented_variables(monkeypatch: pytest.MonkeyPatch)
 def test_every_readme_variable_is_a_setting() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
     known = Settings.variables()
-    for name in ("HANDOFF_KAFKA_BOOTSTRAP_SERVERS", "HANDOFF_DATABASE_URL", "HANDOFF_RULES_FILE",
-                 "HANDOFF_FORMS_FILE", "HANDOFF_SESSION_TIMEOUT_S", "HANDOFF_INTAKE_RATE_BURST",
-                 "HANDOFF_REJECT_REASONS", "HANDOFF_SLA_CHECK_INTERVAL_S", "HANDOFF_METRICS_PORT"):
+    for name in (
+        "HANDOFF_KAFKA_BOOTSTRAP_SERVERS",
+        "HANDOFF_DATABASE_URL",
+        "HANDOFF_RULES_FILE",
+        "HANDOFF_FORMS_FILE",
+        "HANDOFF_SESSION_TIMEOUT_S",
+        "HANDOFF_INTAKE_RATE_BURST",
+        "HANDOFF_REJECT_REASONS",
+        "HANDOFF_SLA_CHECK_INTERVAL_S",
+        "HANDOFF_METRICS_PORT",
+    ):
         assert name in known and name in readme
 
 
-@pytest.mark.parametrize(("variable", "value", "message"), [
-    ("HANDOFF_LOG_LEVEL", "loud", "HANDOFF_LOG_LEVEL: 'loud' is not one of debug, info, warning, error"),
-    ("HANDOFF_PARTITIONS", "many", "HANDOFF_PARTITIONS: Input should be a valid integer"),
-    ("HANDOFF_KAFKA_BOOTSTRAP_SERVERS", "kafka", "HANDOFF_KAFKA_BOOTSTRAP_SERVERS: expected host:port"),
-    ("HANDOFF_DATABASE_URL", "mysql://x", "HANDOFF_DATABASE_URL: use sqlite:///FILE or postgresql"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("HANDOFF_LOG_LEVEL", "loud", "HANDOFF_LOG_LEVEL: 'loud' is not one of debug, info, warning, error"),
+        ("HANDOFF_PARTITIONS", "many", "HANDOFF_PARTITIONS: Input should be a valid integer"),
+        ("HANDOFF_KAFKA_BOOTSTRAP_SERVERS", "kafka", "HANDOFF_KAFKA_BOOTSTRAP_SERVERS: expected host:port"),
+        ("HANDOFF_DATABASE_URL", "mysql://x", "HANDOFF_DATABASE_URL: use sqlite:///FILE or postgresql"),
+    ],
+)
 def test_a_bad_value_is_reported_under_its_variable(
-    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    message: str,
 ) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError) as caught:
@@ -59,8 +73,13 @@ def test_heartbeat_against_session_names_both_variables(monkeypatch: pytest.Monk
 
 
 def test_a_child_process_gets_exactly_the_same_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = load_settings(database_url="postgresql+psycopg://u@db/x", reject_reasons=("spam", "other"),
-                             intake_trust_forwarded_for=True, rules_file=Path("p.yaml"), partitions=8)
+    original = load_settings(
+        database_url="postgresql+psycopg://u@db/x",
+        reject_reasons=("spam", "other"),
+        intake_trust_forwarded_for=True,
+        rules_file=Path("p.yaml"),
+        partitions=8,
+    )
     env = original.to_env()
     assert env["HANDOFF_REJECT_REASONS"] == "spam,other"
     assert env["HANDOFF_INTAKE_TRUST_FORWARDED_FOR"] == "true"

@@ -21,8 +21,13 @@ CANDIDATE = parse_policy(TEXT.replace(ENTERPRISE_LINE, "when: {stage: SQL, emplo
 
 BATCH = [
     raw(event_id="A", form_id="demo-request", employees=2000),
-    raw(event_id="B", form_id="whitepaper", job_title="Manager", country="JP",
-        activity={"pricing_page_views": 2}),
+    raw(
+        event_id="B",
+        form_id="whitepaper",
+        job_title="Manager",
+        country="JP",
+        activity={"pricing_page_views": 2},
+    ),
     raw(event_id="C", form_id="demo-request", email="c@gmail.com"),
     raw(event_id="D", form_id="demo-request", employees=300),
     raw(event_id="A", form_id="demo-request", employees=2000),

@@ -32,8 +32,11 @@ def test_next_rep_walks_the_roster_round() -> None:
 def test_reassign_goes_to_the_next_rep_with_a_new_deadline() -> None:
     sla = SlaPolicy.model_validate({"default": {"action": "reassign", "extend_hours": 2}})
     decision = decide_breach(_overdue(), sla, ROSTERS, NOW)
-    assert (decision.action, decision.to_owner, decision.to_queue) == (SlaAction.REASSIGN, "suzuki",
-                                                                        "enterprise")
+    assert (decision.action, decision.to_owner, decision.to_queue) == (
+        SlaAction.REASSIGN,
+        "suzuki",
+        "enterprise",
+    )
     assert decision.new_due_at == NOW + timedelta(hours=2)
     # Nobody else to give it to: notify instead of bouncing it back to the same rep.
     lone = decide_breach(_overdue("inside-sales", "tanaka"), sla, ROSTERS, NOW)
@@ -41,10 +44,12 @@ def test_reassign_goes_to_the_next_rep_with_a_new_deadline() -> None:
 
 
 def test_escalation_and_the_breach_limit() -> None:
-    sla = SlaPolicy.model_validate({
-        "max_breaches": 2,
-        "queues": {"enterprise": {"action": "escalate", "to_queue": "inside-sales"}},
-    })
+    sla = SlaPolicy.model_validate(
+        {
+            "max_breaches": 2,
+            "queues": {"enterprise": {"action": "escalate", "to_queue": "inside-sales"}},
+        }
+    )
     first = decide_breach(_overdue(), sla, ROSTERS, NOW)
     assert (first.action, first.to_owner, first.to_queue) == (SlaAction.ESCALATE, None, "inside-sales")
     # The second missed deadline is the last one acted on: notify, keep the deadline.
@@ -57,8 +62,9 @@ def test_escalation_and_the_breach_limit() -> None:
 def test_the_policy_section_is_checked_against_the_queues() -> None:
     base = load_policy()
     assert sla_policy(base.model_copy(update={"sla": None})) == SlaPolicy()
-    bad_queue = base.model_copy(update={"sla": {"queues": {"enterprise": {
-        "action": "escalate", "to_queue": "nowhere"}}}})
+    bad_queue = base.model_copy(
+        update={"sla": {"queues": {"enterprise": {"action": "escalate", "to_queue": "nowhere"}}}}
+    )
     with pytest.raises(PolicyError, match=r"sla: names queues .*'nowhere'"):
         sla_policy(bad_queue)
     no_target = base.model_copy(update={"sla": {"default": {"action": "escalate"}}})

@@ -41,8 +41,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_sales_queue_lead_id", "sales_queue", ["lead_id"])
     op.create_index("ix_sales_queue_queue", "sales_queue", ["queue"])
-    op.create_index("uq_sales_queue_open_lead", "sales_queue", ["lead_id"], unique=True,
-                    sqlite_where=_OPEN, postgresql_where=_OPEN)
+    op.create_index(
+        "uq_sales_queue_open_lead",
+        "sales_queue",
+        ["lead_id"],
+        unique=True,
+        sqlite_where=_OPEN,
+        postgresql_where=_OPEN,
+    )
     op.create_index("ix_sales_queue_queue_status_due", "sales_queue", ["queue", "status", "sla_due_at"])
     op.create_table(
         "handoff_ledger",

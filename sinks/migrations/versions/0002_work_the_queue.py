@@ -69,6 +69,14 @@ def downgrade() -> None:
     op.drop_index("ix_sales_queue_email", "sales_queue")
     op.drop_index("ix_sales_queue_owner_status", "sales_queue")
     with op.batch_alter_table("sales_queue") as batch:
-        for name in ("erased_at", "breaches", "reason", "outcome", "closed_at", "first_touch_at",
-                     "decided_at", "claimed_at"):
+        for name in (
+            "erased_at",
+            "breaches",
+            "reason",
+            "outcome",
+            "closed_at",
+            "first_touch_at",
+            "decided_at",
+            "claimed_at",
+        ):
             batch.drop_column(name)
