@@ -27,12 +27,35 @@ __all__ = [
     "claim_next",
     "count_by_queue",
     "count_claimable",
+    "count_items",
     "get_item",
     "list_items",
     "mark_status",
     "record_handoffs",
     "recorded_event_ids",
 ]
+
+
+def _filtered(
+    stmt: Any,
+    *,
+    queue: str | None,
+    owner: str | None,
+    status: Collection[str] | None,
+    visible_to: tuple[str, Collection[str]] | None,
+) -> Any:
+    if queue:
+        stmt = stmt.where(QueueItem.queue == queue)
+    if owner:
+        stmt = stmt.where(QueueItem.owner == owner)
+    if status:
+        stmt = stmt.where(QueueItem.status.in_(list(status)))
+    if visible_to is not None:
+        # A rep sees their own leads, and the unassigned ones of the queues that list them.
+        rep, queues = visible_to
+        unassigned = QueueItem.owner.is_(None) & QueueItem.queue.in_(list(queues))
+        stmt = stmt.where(or_(QueueItem.owner == rep, unassigned))
+    return stmt
 
 
 def list_items(
@@ -42,17 +65,27 @@ def list_items(
     owner: str | None = None,
     status: Collection[str] | None = None,
     limit: int = 100,
+    offset: int = 0,
+    visible_to: tuple[str, Collection[str]] | None = None,
 ) -> list[QueueItem]:
     """Queue rows matching the filters, most urgent first."""
-    stmt = select(QueueItem)
-    if queue:
-        stmt = stmt.where(QueueItem.queue == queue)
-    if owner:
-        stmt = stmt.where(QueueItem.owner == owner)
-    if status:
-        stmt = stmt.where(QueueItem.status.in_(list(status)))
-    stmt = stmt.order_by(QueueItem.sla_due_at, QueueItem.queued_at, QueueItem.handoff_id).limit(limit)
-    return list(session.scalars(stmt))
+    stmt = _filtered(select(QueueItem), queue=queue, owner=owner, status=status, visible_to=visible_to)
+    stmt = stmt.order_by(QueueItem.sla_due_at, QueueItem.queued_at, QueueItem.handoff_id)
+    return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def count_items(
+    *,
+    session: Session,
+    queue: str | None = None,
+    owner: str | None = None,
+    status: Collection[str] | None = None,
+    visible_to: tuple[str, Collection[str]] | None = None,
+) -> int:
+    """How many rows match the filters (for paging)."""
+    base = select(func.count()).select_from(QueueItem)
+    stmt = _filtered(base, queue=queue, owner=owner, status=status, visible_to=visible_to)
+    return int(session.scalar(stmt) or 0)
 
 
 def get_item(*, session: Session, handoff_id: str) -> QueueItem:
