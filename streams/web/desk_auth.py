@@ -30,7 +30,7 @@ SESSION_COOKIE = "handoff_session"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 # Where the middleware leaves the session's CSRF token for the pages' forms.
-CSRF = "handoff.csrf"
+CSRF = web.RequestKey("handoff.csrf", str)
 OPEN_PATHS = ("/signin", "/signout")
 ASSETS = "/assets/"
 LIMITER = web.AppKey("signin_limiter", RateLimiter)

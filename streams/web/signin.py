@@ -22,6 +22,7 @@ from sinks.users import close_session, open_session, user_by_token
 from streams.core.settings import Settings
 from streams.web.desk_auth import CSRF_FIELD, LIMITER, SESSION_COOKIE, is_https
 from streams.web.desk_html import hidden, page, viewer
+from streams.web.identity import IDENTITY
 from streams.web.queue_api import desk_of, in_thread
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     """Add ``/signin``, ``/signout`` and ``/assets/``."""
 
     async def show(request: web.Request) -> web.Response:
-        if request.get("handoff.identity") is not None:
+        if request.get(IDENTITY) is not None:
             raise web.HTTPSeeOther("/")
         return _signin_page(request, settings)
 
