@@ -13,6 +13,7 @@ import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -101,10 +102,13 @@ def _deny(request: web.Request) -> web.StreamResponse:
 
 
 def _cross_site(request: web.Request) -> bool:
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none")
-    return origin.rstrip("/") != f"{request.scheme}://{request.host}"
+    origin = request.headers.get("Origin", "null")
+    if origin != "null":
+        # Host only: behind a TLS-terminating proxy the browser says https, we see http.
+        return urlsplit(origin).netloc.lower() != request.host.lower()
+    # With Referrer-Policy: no-referrer, browsers post forms with "Origin: null"; their
+    # Sec-Fetch-Site still says where the form came from. Non-browser clients send neither.
+    return request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none")
 
 
 def _forbidden(code: str, detail: str) -> web.Response:

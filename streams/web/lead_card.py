@@ -6,6 +6,8 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+import phonenumbers
+
 from streams.core.settings import Settings
 from streams.web.desk_html import hidden
 from streams.web.i18n import Translator
@@ -42,6 +44,15 @@ def actions(t: Translator, item: dict[str, Any], settings: Settings, csrf: str, 
             + _button(t, item, "lost", csrf, back, settings.desk.lost_reasons)
         )
     return ""
+
+
+def _readable(phone: str) -> str:
+    """An E.164 number grouped for reading (+81 3-1234-5678); the tel: link keeps E.164."""
+    try:
+        parsed = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _line(label: str, value: str) -> str:
@@ -91,7 +102,7 @@ def card(t: Translator, item: dict[str, Any], settings: Settings, csrf: str, bac
     email = item.get("email")
     reach = ""
     if phone:
-        reach += f'<a class="call" href="tel:{escape(phone)}">{escape(phone)}</a>'
+        reach += f'<a class="call" href="tel:{escape(phone)}">{escape(_readable(phone))}</a>'
     if email:
         reach += f' <a href="mailto:{escape(email)}">{escape(email)}</a>'
     source = " · ".join(escape(x) for x in (item.get("form_id"), item.get("campaign")) if x)
