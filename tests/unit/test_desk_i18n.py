@@ -31,7 +31,7 @@ def test_every_page_string_and_code_has_a_japanese_translation() -> None:
     assert sorted(wanted - set(ja)) == []
     # Both files list the same msgids, so a string added to one is not forgotten in the other.
     en = (WEB / "locale/en/LC_MESSAGES/handoff.po").read_text("utf-8")
-    assert {m for m in re.findall(r'^msgid "(.+)"$', en, re.M)} == set(ja)
+    assert set(re.findall(r'^msgid "(.+)"$', en, re.M)) == set(ja)
 
 
 def test_language_comes_from_the_query_then_the_cookie_then_accept_language() -> None:
