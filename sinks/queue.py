@@ -18,7 +18,7 @@ from schemas import Feedback, FeedbackAction
 from sinks.feedback import record_feedback, set_applied
 from sinks.handoffs import RecordResult, count_by_queue, record_handoffs, recorded_event_ids
 from sinks.models import QueueItem
-from sinks.transitions import NotFound, NotYours, QueueError, Transition, check_transition
+from sinks.transitions import InvalidTransition, NotFound, NotYours, QueueError, Transition, check_transition
 
 __all__ = [
     "RecordResult",
@@ -32,6 +32,7 @@ __all__ = [
     "list_items",
     "mark_status",
     "record_handoffs",
+    "reassign",
     "recorded_event_ids",
 ]
 
@@ -261,3 +262,16 @@ def count_claimable(*, session: Session, queue: str, rep: str) -> int:
         )
         or 0
     )
+
+
+def reassign(*, session: Session, handoff_id: str, owner: str, now: datetime) -> QueueItem:
+    """Give a lead that is still being worked to another rep (a manager's move); raises QueueError."""
+    row = get_item(session=session, handoff_id=handoff_id)
+    if row.status not in ("open", "claimed", "accepted"):
+        raise InvalidTransition(f"handoff {handoff_id} is {row.status}: only leads still being worked move")
+    guard = [QueueItem.handoff_id == handoff_id, QueueItem.status == row.status]
+    guard.append(QueueItem.owner.is_(None) if row.owner is None else QueueItem.owner == row.owner)
+    done = session.execute(update(QueueItem).where(*guard).values(owner=owner, updated_at=now))
+    if not done.rowcount:  # type: ignore[attr-defined]
+        raise QueueError(f"handoff {handoff_id} changed while you acted on it; look again")
+    return get_item(session=session, handoff_id=handoff_id)

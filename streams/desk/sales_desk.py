@@ -162,6 +162,13 @@ class SalesDesk:
             item = view(row)
         return Done(item, self._publish(event))
 
+    def reassign(self, *, handoff_id: str, owner: str) -> dict[str, Any]:
+        """Move a lead still being worked to another rep; raises QueueError."""
+        with Session(self.engine) as session, session.begin():
+            return view(
+                ops.reassign(session=session, handoff_id=handoff_id, owner=owner, now=datetime.now(UTC))
+            )
+
     def funnel(self, by: str) -> list[FunnelRow]:
         """Funnel statistics grouped by rule, form, source, campaign or queue."""
         with Session(self.engine) as session:

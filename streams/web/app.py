@@ -93,11 +93,12 @@ def run_web(
     """Serve the public intake and the desk until SIGINT/SIGTERM, logging like the workers."""
     install_masking()
     logging.config.dictConfig(logging_config(settings.log.level, settings.log.format))
+    if only in (None, "desk"):
+        check_desk_binding(settings, desk_host)
     sites: list[tuple[web.Application, str, int, str]] = []
     if only in (None, "intake"):
         sites.append((build_web_app(settings), host, port, "intake"))
     if only in (None, "desk"):
-        check_desk_binding(settings, desk_host)
         sites.append((build_desk_app(settings), desk_host, desk_port, "desk"))
     names = iter([name for *_, name in sites])
 

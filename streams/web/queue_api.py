@@ -166,6 +166,22 @@ async def act(request: web.Request) -> web.Response:
     return web.json_response({"item": done.item, "published": done.published})
 
 
+async def assign(request: web.Request) -> web.Response:
+    """POST /api/handoffs/{handoff_id}/assign {"owner": REP}: a manager moves a lead to a rep of its queue."""
+    require_role(request, "manager")
+    desk, owner = desk_of(request), (await _body(request)).get("owner")
+    handoff_id = request.match_info["handoff_id"]
+    try:
+        item = await in_thread(request, desk.item, handoff_id=handoff_id)
+        roster = desk.policy.queues.get(item["queue"])
+        if not isinstance(owner, str) or roster is None or owner not in roster.reps:
+            return _error(422, "bad_owner", f"owner must be a rep on the roster of {item['queue']}")
+        moved = await in_thread(request, desk.reassign, handoff_id=handoff_id, owner=owner)
+    except QueueError as exc:
+        return queue_error(exc)
+    return web.json_response({"item": moved})
+
+
 async def reasons(request: web.Request) -> web.Response:
     """GET /api/reasons: the codes reject and lost accept."""
     require_role(request, "rep", "manager", "integration")
@@ -204,6 +220,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     app.router.add_get("/api/queue", list_queue)
     app.router.add_post("/api/queue/{queue}/next", claim_next)
     app.router.add_get("/api/handoffs/{handoff_id}", get_handoff)
+    app.router.add_post("/api/handoffs/{handoff_id}/assign", assign)
     app.router.add_post("/api/handoffs/{handoff_id}/{action}", act)
     app.router.add_get("/api/reasons", reasons)
     app.router.add_get("/api/report/funnel", funnel)

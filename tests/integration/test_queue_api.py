@@ -120,6 +120,14 @@ async def test_a_rep_works_the_queue_over_http(
     bad = await client.get("/api/report/funnel", headers=bearer(token["boss"]), params={"by": "colour"})
     assert bad.status == 422
 
+    # A manager moves takahashi.mei's lead to tanaka.hiro; a rep may not, nor to a rep off the roster.
+    move = "/api/handoffs/h-0003/assign"
+    assert (await client.post(move, headers=me, json={"owner": TANAKA})).status == 403
+    assert (await client.post(move, headers=bearer(token["boss"]), json={"owner": SATO})).status == 422
+    resp = await client.post(move, headers=bearer(token["boss"]), json={"owner": TANAKA})
+    assert resp.status == 200 and (await resp.json())["item"]["owner"] == TANAKA
+    assert (await client.get("/api/handoffs/h-0003", headers=me)).status == 200
+
     events = read_topic(kafka.bootstrap, settings.topics.feedback, until=6)
     assert sorted((key, e["action"], e["by"]) for key, e in events) == [
         ("h-0001", "accepted", TANAKA),
