@@ -139,6 +139,10 @@ async def test_forms_need_the_session_csrf_token_and_a_same_site_origin(desk: An
         allow_redirects=False,
     )
     assert "error=NotYours" in resp.headers["Location"]
+    # A queue that does not exist, or whose roster lacks the rep, says so instead of an empty page.
+    nosuch = await client.get("/queue", params={"queue": "nosuch"})
+    assert nosuch.status == 404 and "There is no queue nosuch." in await nosuch.text()
+    assert (await client.get("/queue", params={"queue": "enterprise"})).status == 403
     # Signed out, the session cookie is worth nothing.
     await client.post("/signout", data={"csrf": csrf})
     resp = await client.get("/queue", params={"queue": "inside-sales"}, allow_redirects=False)
