@@ -12,14 +12,15 @@ import getpass
 import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from sqlalchemy.orm import Session
 
-from sinks.users import DeskUserView, session_user, user_by_name_or_email, user_by_token
+from sinks.users import DeskUserView, open_session, session_user, user_by_name_or_email, user_by_token
 from streams.core.settings import Settings
 from streams.desk.sales_desk import SalesDesk
 from streams.web.guard import RateLimiter
@@ -72,24 +73,43 @@ def is_https(request: web.Request, settings: Settings) -> bool:
     return forwarded == "https" and trusted(settings, request.remote)
 
 
-def _lookup(
-    settings: Settings, request: web.Request
-) -> Callable[[Session], tuple[Identity, str | None] | None]:
+@dataclass(frozen=True)
+class Found:
+    """Who a request is, the CSRF token of their session, and a session cookie to set (proxy mode)."""
+
+    identity: Identity
+    csrf: str | None = None
+    new_cookie: str | None = None
+
+
+def _proxy_session(settings: Settings, session: Session, user: DeskUserView, cookie: str) -> Found:
+    # Pages behind the SSO proxy get a desk session too, so their forms carry a CSRF token.
+    now = datetime.now(UTC)
+    found = session_user(session=session, secret=cookie, now=now) if cookie else None
+    if found is not None and found[0].name == user.name:
+        return Found(_identity(user), found[1])
+    ttl = timedelta(seconds=settings.desk.session_ttl_s)
+    secret, csrf = open_session(session=session, user=user.name, now=now, ttl=ttl)
+    session.commit()
+    return Found(_identity(user), csrf, secret)
+
+
+def _lookup(settings: Settings, request: web.Request) -> Callable[[Session], Found | None]:
     bearer = request.headers.get("Authorization", "")
     cookie = request.cookies.get(SESSION_COOKIE, "")
     proxied = request.headers.get(settings.desk.proxy_header, "").strip()
     from_proxy = settings.desk.auth == "proxy" and bool(proxied) and trusted(settings, request.remote)
 
-    def find(session: Session) -> tuple[Identity, str | None] | None:
+    def find(session: Session) -> Found | None:
         if bearer.lower().startswith("bearer "):
             user = user_by_token(session=session, token=bearer[7:])
-            return (_identity(user), None) if user else None
+            return Found(_identity(user)) if user else None
         if from_proxy:
             user = user_by_name_or_email(session=session, who=proxied)
-            return (_identity(user), None) if user else None
+            return _proxy_session(settings, session, user, cookie) if user else None
         if cookie:
             found = session_user(session=session, secret=cookie, now=datetime.now(UTC))
-            return (_identity(found[0]), found[1]) if found else None
+            return Found(_identity(found[0]), found[1]) if found else None
         return None
 
     return find
@@ -142,10 +162,10 @@ def _middleware(settings: Settings) -> Middleware:
         if request.method not in _SAFE and _cross_site(request):
             return _forbidden("cross_site", "this form may only be posted from the desk's own pages")
         open_path = request.path in OPEN_PATHS or request.path.startswith(ASSETS)
-        found: tuple[Identity, str | None] | None
+        found: Found | None
         if settings.desk.auth == "none":
             who = _local_identity(request)
-            found = (who, None) if who else None
+            found = Found(who) if who else None
         else:
             found = await in_thread(
                 request, _run_lookup, desk=desk_of(request), find=_lookup(settings, request)
@@ -157,20 +177,41 @@ def _middleware(settings: Settings) -> Middleware:
                     return web.json_response({"error": "rate_limited"}, status=429)
             if not open_path:
                 return _deny(request)
-        else:
-            request[IDENTITY], csrf = found
-            if csrf is not None:
-                request[CSRF] = csrf
-                if request.method not in _SAFE and not await _csrf_ok(request, csrf):
-                    return _forbidden("csrf", "the form's CSRF token is missing or stale: reload the page")
-        return await handler(request)
+            return await handler(request)
+        request[IDENTITY] = found.identity
+        if found.csrf is not None:
+            request[CSRF] = found.csrf
+            if request.method not in _SAFE and not await _csrf_ok(request, found.csrf):
+                return _forbidden("csrf", "the form's CSRF token is missing or stale: reload the page")
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:  # a redirect still carries the new session
+            if found.new_cookie:
+                set_session_cookie(exc, request, settings, found.new_cookie)
+            raise
+        if found.new_cookie:
+            set_session_cookie(response, request, settings, found.new_cookie)
+        return response
 
     return guard
 
 
-def _run_lookup(
-    *, desk: SalesDesk, find: Callable[[Session], tuple[Identity, str | None] | None]
-) -> tuple[Identity, str | None] | None:
+def set_session_cookie(
+    response: web.StreamResponse, request: web.Request, settings: Settings, secret: str
+) -> None:
+    """Set the session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS, expiring with the session."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(settings.desk.session_ttl_s),
+        httponly=True,
+        samesite="Lax",
+        secure=is_https(request, settings),
+        path="/",
+    )
+
+
+def _run_lookup(*, desk: SalesDesk, find: Callable[[Session], Found | None]) -> Found | None:
     with Session(desk.engine) as session:
         return find(session)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from sinks.users import close_session, open_session, user_by_token
 from streams.core.settings import Settings
-from streams.web.desk_auth import CSRF_FIELD, LIMITER, SESSION_COOKIE, is_https
+from streams.web.desk_auth import CSRF_FIELD, LIMITER, SESSION_COOKIE, is_https, set_session_cookie
 from streams.web.desk_html import hidden, page, viewer
 from streams.web.identity import IDENTITY
 from streams.web.queue_api import desk_of, in_thread
@@ -92,15 +92,7 @@ def setup(app: web.Application, settings: Settings) -> None:
         name, secret = started
         log.info("desk sign-in: %s", name)
         response = web.HTTPSeeOther("/")
-        response.set_cookie(
-            SESSION_COOKIE,
-            secret,
-            max_age=int(settings.desk.session_ttl_s),
-            httponly=True,
-            samesite="Lax",
-            secure=is_https(request, settings),
-            path="/",
-        )
+        set_session_cookie(response, request, settings, secret)
         response.del_cookie(PRE_CSRF_COOKIE)
         raise response
 

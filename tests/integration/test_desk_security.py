@@ -185,6 +185,16 @@ async def test_proxy_identity_is_trusted_only_from_the_trusted_proxies(desk: Any
     assert resp.status == 200
     assert [i["handoff_id"] for i in (await resp.json())["items"]] == ["h-0001"]
     assert (await client.get("/api/queue", headers={"X-Forwarded-Email": "nobody@example.jp"})).status == 401
+    # The pages behind the proxy get a desk session, so their forms still carry a CSRF token.
+    page = await (await client.get("/queue", headers=sso, params={"queue": "inside-sales"})).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf
+    claim = {"queue": "inside-sales"}
+    assert (await client.post("/queue/claim", headers=sso, data=claim)).status == 403
+    resp = await client.post(
+        "/queue/claim", headers=sso, data={**claim, "csrf": csrf.group(1)}, allow_redirects=False
+    )
+    assert resp.status == 303 and "note=claimed" in resp.headers["Location"]
 
     untrusted, _ = desk(desk_auth="proxy", desk_trusted_proxies="10.0.0.0/8")
     client = await clients(untrusted)
