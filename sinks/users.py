@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +24,11 @@ from sinks.models import DeskSession, DeskUser
 ROLES = ("rep", "manager", "integration")
 # scrypt cost: about 16 MiB and tens of milliseconds per check.
 _N, _R, _P = 2**14, 8, 1
+
+
+# SHA-256 of a verified token -> the stored hash it matched (so scrypt runs once per token).
+_VERIFIED: OrderedDict[str, str] = OrderedDict()
+_VERIFIED_MAX = 10_000
 
 
 class UserError(DeskError):
@@ -115,7 +121,16 @@ def user_by_token(*, session: Session, token: str) -> DeskUserView | None:
     row = session.scalar(select(DeskUser).where(DeskUser.token_id == token_id))
     if row is None or row.token_hash is None or row.revoked_at is not None:
         return None
-    return _view(row) if _verify(secret, row.token_hash) else None
+    # A token verified once is remembered with the hash it matched: rotation and revocation
+    # change or clear that hash in the row, so they still take effect on the next request.
+    key = _digest(token.strip())
+    if _VERIFIED.get(key) != row.token_hash:
+        if not _verify(secret, row.token_hash):
+            return None
+        _VERIFIED[key] = row.token_hash
+        while len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.popitem(last=False)
+    return _view(row)
 
 
 def user_by_name_or_email(*, session: Session, who: str) -> DeskUserView | None:
