@@ -150,7 +150,8 @@ async def queue_page(request: web.Request) -> web.Response:
 
 def _back(form_back: str, **note: str) -> web.HTTPSeeOther:
     # Only a path of our own: never an open redirect.
-    back = form_back if form_back.startswith("/") and not form_back.startswith("//") else "/"
+    own = form_back.startswith("/") and not form_back.startswith("//") and "\\" not in form_back
+    back = form_back if own else "/"
     path, _, query = back.partition("?")
     kept = [p for p in query.split("&") if p and not p.startswith(("note=", "error="))]
     return web.HTTPSeeOther(path + "?" + "&".join([*kept, urlencode(note)]))
