@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -149,7 +150,10 @@ async def test_forms_need_the_session_csrf_token_and_a_same_site_origin(desk: An
     assert (resp.status, resp.headers["Location"]) == (303, "/signin")
 
 
-async def test_a_revoked_token_and_its_sessions_stop_working(desk: Any, clients: Any) -> None:
+async def test_a_revoked_token_and_its_sessions_stop_working(
+    desk: Any, clients: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     settings, tokens = desk()
     client = await clients(settings)
     await _sign_in(client, tokens["tanaka.hiro"])
@@ -162,6 +166,9 @@ async def test_a_revoked_token_and_its_sessions_stop_working(desk: Any, clients:
     assert (await api.get("/api/queue", headers=bearer(tokens["tanaka.hiro"]))).status == 401
     resp = await client.get("/", allow_redirects=False)
     assert (resp.status, resp.headers["Location"]) == (303, "/signin")
+    # Signing in and calling the API logged something, but never the token.
+    assert "desk sign-in: tanaka.hiro" in caplog.text
+    assert tokens["tanaka.hiro"].split("_")[-1] not in caplog.text
 
 
 async def test_sign_in_attempts_are_rate_limited_per_address(desk: Any, clients: Any) -> None:
