@@ -1,4 +1,4 @@
-"""Desk users and a rep's view of a lead from the command line, as an operator runs them."""
+"""Desk users and a rep's view of a lead from the `handoff` command line (run in-process)."""
 
 from __future__ import annotations
 
@@ -7,49 +7,68 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session
 
 from sinks.queue import record_handoffs
 from sinks.store import make_engine
 from sinks.users import user_by_token
+from streams.cli.main import main
 from streams.core.settings import Settings
 from streams.kafka.topics import ensure_topics
-from tests.e2e.test_sales_cli import _cli
 from tests.sales_factory import T0, handoff
 
 pytestmark = pytest.mark.e2e
 
 
-def test_users_tokens_are_shown_once_and_revocable(settings_for: Callable[..., Settings]) -> None:
+def _in_process(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run `handoff …` in this process with the settings in its environment."""
+    for key, value in settings.to_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("HANDOFF_REP", raising=False)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def test_users_tokens_are_shown_once_and_revocable(
+    settings_for: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = settings_for()
-    assert _cli(settings, "db", "upgrade").returncode == 0
-    added = _cli(settings, "users", "add", "tanaka.hiro", "--role", "rep", "--email", "Tanaka@Example.jp")
-    assert added.returncode == 0, added.stderr
+    cli = _in_process(settings, monkeypatch)
+    assert cli("db", "upgrade").exit_code == 0
+    added = cli("users", "add", "tanaka.hiro", "--role", "rep", "--email", "Tanaka@Example.jp")
+    assert added.exit_code == 0, added.output
     token = added.stdout.strip().splitlines()[-1]
     assert token.startswith("hd_") and "shown once" in added.stderr
-    again = _cli(settings, "users", "add", "tanaka.hiro", "--role", "rep")
-    assert again.returncode == 1 and "handoff users token tanaka.hiro" in again.stderr
-    listed = json.loads(_cli(settings, "users", "list", "--json").stdout)
+    again = cli("users", "add", "tanaka.hiro", "--role", "rep")
+    assert again.exit_code == 1 and "handoff users token tanaka.hiro" in again.stderr
+    listed = json.loads(cli("users", "list", "--json").stdout)
     assert listed == [{"name": "tanaka.hiro", "role": "rep", "email": "tanaka@example.jp", "active": True}]
 
     engine = make_engine(settings.database.url)
     with Session(engine) as session:
         found = user_by_token(session=session, token=token)
         assert found is not None and found.name == "tanaka.hiro"
-    rotated = _cli(settings, "users", "token", "tanaka.hiro").stdout.strip().splitlines()[-1]
+    rotated = cli("users", "token", "tanaka.hiro").stdout.strip().splitlines()[-1]
     with Session(engine) as session:
         assert user_by_token(session=session, token=token) is None
         assert user_by_token(session=session, token=rotated) is not None
-    assert _cli(settings, "users", "revoke", "tanaka.hiro").returncode == 0
+    assert cli("users", "revoke", "tanaka.hiro").exit_code == 0
     with Session(engine) as session:
         assert user_by_token(session=session, token=rotated) is None
     engine.dispose()
+    assert "revoked" in cli("users", "list").stdout
+    missing = cli("users", "revoke", "nobody")
+    assert missing.exit_code == 1 and "handoff: no user 'nobody'" in missing.stderr
 
 
-def test_next_without_a_queue_and_show_in_the_reps_time_zone(settings_for: Callable[..., Settings]) -> None:
+def test_next_without_a_queue_and_show_in_the_reps_time_zone(
+    settings_for: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = settings_for()
+    cli = _in_process(settings, monkeypatch)
     ensure_topics(settings, [settings.topics.feedback], partitions=2)
-    assert _cli(settings, "db", "upgrade").returncode == 0
+    assert cli("db", "upgrade").exit_code == 0
     engine = make_engine(settings.database.url)
     with Session(engine) as session, session.begin():
         record_handoffs(
@@ -63,14 +82,14 @@ def test_next_without_a_queue_and_show_in_the_reps_time_zone(settings_for: Calla
         )
     engine.dispose()
     # tanaka.hiro is on inside-sales only: the enterprise lead, though sooner, is not theirs.
-    claimed = _cli(settings, "queue", "next", "--json", rep="tanaka.hiro")
-    assert claimed.returncode == 0, claimed.stderr
+    claimed = cli("queue", "next", "--json", "--rep", "tanaka.hiro")
+    assert claimed.exit_code == 0, claimed.output
     assert json.loads(claimed.stdout)["handoff_id"] == "h-0002"
-    nobody = _cli(settings, "queue", "next", rep="nobody")
-    assert nobody.returncode == 1 and "no queue roster" in nobody.stderr
+    nobody = cli("queue", "next", "--rep", "nobody")
+    assert nobody.exit_code == 1 and "no queue roster" in nobody.stderr
 
-    shown = _cli(settings, "queue", "show", "h-0002", rep="tanaka.hiro")
-    assert shown.returncode == 0, shown.stderr
+    shown = cli("queue", "show", "h-0002", "--rep", "tanaka.hiro")
+    assert shown.exit_code == 0, shown.output
     # Due 14:00 UTC is 23:00 in Tokyo, the rep's zone in the policy.
     assert "2026-11-02 23:00 Asia/Tokyo" in shown.stdout
     assert "+81312345678" in shown.stdout and "見積もりをお願いします" in shown.stdout
