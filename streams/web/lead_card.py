@@ -96,7 +96,30 @@ def _deadline(t: Translator, item: dict[str, Any], now: datetime) -> str:
     return f'{stamp} <span class="{cls}">{escape(left)}</span>'
 
 
-def card(t: Translator, item: dict[str, Any], settings: Settings, csrf: str, back: str, now: datetime) -> str:
+def _reassign(t: Translator, item: dict[str, Any], roster: list[str], csrf: str, back: str) -> str:
+    if item["status"] not in ("open", "claimed", "accepted") or not roster:
+        return ""
+    options = "".join(
+        f'<option value="{escape(r)}"{" selected" if r == item["owner"] else ""}>{escape(r)}</option>'
+        for r in roster
+    )
+    fields = hidden(handoff_id=item["handoff_id"], csrf=csrf, back=back)
+    return (
+        f'<form method="post" action="/queue/assign" class="act">{fields}'
+        f'<select name="owner" aria-label="{escape(t("Owner"))}" required>{options}</select>'
+        f'<button type="submit">{escape(t("Reassign"))}</button></form>'
+    )
+
+
+def card(
+    t: Translator,
+    item: dict[str, Any],
+    settings: Settings,
+    csrf: str,
+    back: str,
+    now: datetime,
+    roster: list[str] | None = None,
+) -> str:
     """A lead as an article: who, how to reach them, why they are here, by when, and the actions."""
     phone = item.get("phone")
     email = item.get("email")
@@ -123,5 +146,6 @@ def card(t: Translator, item: dict[str, Any], settings: Settings, csrf: str, bac
         f'<span class="stage">{escape(item["stage"])}</span> '
         f'<span class="status" data-status="{escape(item["status"])}">{escape(t(item["status"]))}</span></h3>'
         f"<dl>{details}</dl>{_reasons(t, item)}"
-        f'<div class="actions">{actions(t, item, settings, csrf, back)}</div></article>'
+        f'<div class="actions">{actions(t, item, settings, csrf, back)}'
+        f"{_reassign(t, item, roster or [], csrf, back)}</div></article>"
     )

@@ -135,7 +135,9 @@ async def queue_page(request: web.Request) -> web.Response:
     )
     back = request.path_qs
     now = datetime.now(UTC)
-    cards = "".join(card(t, i, desk.settings, csrf, back, now) for i in items)
+    # Managers move leads between the reps of the queue's roster.
+    roster = desk.policy.queues[queue].reps if who.role == "manager" else None
+    cards = "".join(card(t, i, desk.settings, csrf, back, now, roster) for i in items)
     shown = escape(t("{n} leads", n=t.number(total)))
     body = (
         _notes(request, t)
@@ -203,6 +205,21 @@ async def act(request: web.Request) -> web.Response:
     raise _back(back, note="done")
 
 
+async def assign(request: web.Request) -> web.Response:
+    """POST /queue/assign: a manager gives a lead to another rep of its queue, then back."""
+    require_role(request, "manager")
+    desk, form = desk_of(request), await request.post()
+    back, owner = str(form.get("back", "/")), str(form.get("owner", ""))
+    try:
+        item = await in_thread(request, desk.item, handoff_id=str(form.get("handoff_id", "")))
+        if owner not in desk.policy.queues[item["queue"]].reps:
+            raise _back(back, error="forbidden")
+        await in_thread(request, desk.reassign, handoff_id=item["handoff_id"], owner=owner)
+    except QueueError as exc:
+        raise _back(back, error="NotFound" if isinstance(exc, NotFound) else "InvalidTransition") from None
+    raise _back(back, note="done")
+
+
 def setup(app: web.Application, settings: Settings) -> None:
     """Add the rep pages."""
     ensure_desk(app, settings)
@@ -210,3 +227,4 @@ def setup(app: web.Application, settings: Settings) -> None:
     app.router.add_get("/queue", queue_page)
     app.router.add_post("/queue/claim", claim)
     app.router.add_post("/queue/act", act)
+    app.router.add_post("/queue/assign", assign)

@@ -213,3 +213,32 @@ def test_no_sign_in_is_refused_off_loopback(settings_for: Callable[..., Settings
     with pytest.raises(ConfigError, match="HANDOFF_DESK_AUTH=none"):
         check_desk_binding(settings, "0.0.0.0")  # noqa: S104 - the address being refused
     check_desk_binding(settings, "127.0.0.1")
+
+
+async def test_a_manager_reassigns_on_the_page_and_a_rep_cannot(desk: Any, clients: Any) -> None:
+    settings, tokens = desk()
+    engine = migrated(settings.database.url)
+    boss = new_token(engine, "boss", "manager")
+    engine.dispose()
+    client = await clients(settings)
+    csrf = await _sign_in(client, boss)
+    page = await (await client.get("/queue", params={"queue": "inside-sales"})).text()
+    assert 'action="/queue/assign"' in page and "h-0002" in page  # a manager sees every lead
+    moved = {
+        "handoff_id": "h-0002",
+        "owner": "tanaka.hiro",
+        "csrf": csrf,
+        "back": "/queue?queue=inside-sales",
+    }
+    resp = await client.post("/queue/assign", data=moved, allow_redirects=False)
+    assert "note=done" in resp.headers["Location"]
+    off_roster = {**moved, "owner": "sato.kenji"}
+    resp = await client.post("/queue/assign", data=off_roster, allow_redirects=False)
+    assert "error=forbidden" in resp.headers["Location"]
+    api = await client.get("/api/handoffs/h-0002", headers=bearer(tokens["tanaka.hiro"]))
+    assert (await api.json())["owner"] == "tanaka.hiro"
+
+    rep = await clients(settings)
+    rep_csrf = await _sign_in(rep, tokens["takahashi.mei"])
+    resp = await rep.post("/queue/assign", data={**moved, "csrf": rep_csrf}, allow_redirects=False)
+    assert resp.status == 403
