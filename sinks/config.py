@@ -132,6 +132,7 @@ class KintoneSink(_RecordSink):
     batch_size: int = Field(default=100, ge=1, le=100)
 
 
+SinkBase = _Sink
 SinkConfig = Annotated[
     WebhookSink | SlackSink | TeamsSink | EmailSink | SalesforceSink | HubspotSink | KintoneSink,
     Field(discriminator="type"),

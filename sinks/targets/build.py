@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sinks.config import EmailSink, HubspotSink, KintoneSink, SalesforceSink, SlackSink, TeamsSink, WebhookSink
+from sinks.config import (
+    EmailSink,
+    HubspotSink,
+    KintoneSink,
+    SalesforceSink,
+    SlackSink,
+    TeamsSink,
+    WebhookSink,
+)
 from sinks.contract import TargetSink
 from sinks.directory import Directory
 from sinks.targets.chat import Slack, Teams

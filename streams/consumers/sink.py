@@ -27,6 +27,7 @@ from sinks.store import create_schema, make_engine
 from sinks.writer import SalesQueueSink
 from streams.consumers.rewind import rewind_to_committed
 from streams.consumers.sink_poison import POISON_STRIKES, is_transient, sink_dead_letter, write_one_by_one
+from streams.consumers.sinks_run import build_loops, keep_running
 from streams.core import metrics
 from streams.core.settings import Settings
 
@@ -228,7 +229,7 @@ class SinkWorker:
 
 
 async def run_sink(settings: Settings) -> None:
-    """Run one sink worker until SIGINT/SIGTERM."""
+    """Run the SQL sales queue sink and every sink of the sinks file until SIGINT/SIGTERM."""
     if not settings.database.url.startswith("sqlite"):
         # PostgreSQL is migrated ahead of time (`handoff db upgrade`); refuse an older schema.
         engine = make_engine(settings.database.url)
@@ -237,6 +238,8 @@ async def run_sink(settings: Settings) -> None:
         finally:
             engine.dispose()
     worker = SinkWorker(settings)
+    # Built before anything starts, so a missing secret stops the worker with its name.
+    targets = build_loops(settings, worker.stopping)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, worker.stopping.set)
@@ -248,7 +251,8 @@ async def run_sink(settings: Settings) -> None:
             settings.ops.metrics_port, worker.ready, host=settings.ops.metrics_host
         )
     try:
-        await worker.run()
+        # Each configured sink runs in its own group: a slow one never holds back the SQL queue.
+        await asyncio.gather(worker.run(), *(keep_running(t) for t in targets))
     finally:
         if runner is not None:
             await runner.cleanup()
