@@ -20,6 +20,7 @@ from streams.cli.run import broker, demo, sink, up, worker
 from streams.cli.schemas import schemas
 from streams.cli.send import send
 from streams.cli.serve import serve
+from streams.cli.sinks import sinks
 
 EXIT_CODES = """\b
 Exit codes:
@@ -77,5 +78,6 @@ for command in (
     erase,
     db,
     schemas,
+    sinks,
 ):
     main.add_command(command)
