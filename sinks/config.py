@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from schemas.errors import ConfigError
 from sinks.contract import EventKind
+from sinks.crm_feedback import FeedbackMapping
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -145,6 +146,7 @@ class SinksFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sinks: list[SinkConfig] = Field(default_factory=list)
+    feedback: list[FeedbackMapping] = Field(default_factory=list)
 
 
 _FILE = TypeAdapter(SinksFile)
@@ -173,6 +175,11 @@ def _line(loc: tuple[int | str, ...], lines: Mapping[tuple[str, ...], int]) -> i
 
 def parse_sinks(text: str, where: str) -> list[Any]:
     """Parse a sinks file; a ConfigError lists every error as ``WHERE:LINE: field: message``."""
+    return list(parse_sinks_file(text, where).sinks)
+
+
+def parse_sinks_file(text: str, where: str) -> SinksFile:
+    """Parse the whole file (sinks and feedback mappings), every error with its line."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -204,21 +211,26 @@ def parse_sinks(text: str, where: str) -> list[Any]:
         seen.setdefault(sink.name, index)
     if errors:
         raise ConfigError("\n".join(errors))
-    return list(parsed.sinks)
+    return parsed
 
 
 _TYPES = ("webhook", "slack", "teams", "email", "salesforce", "hubspot", "kintone")
 
 
-def load_sinks(path: Path | None) -> list[Any]:
-    """Read the sinks file; no file configured means no sinks besides the SQL sales queue."""
+def load_sinks_file(path: Path | None) -> SinksFile:
+    """Read the whole sinks file; no file configured is an empty one."""
     if path is None:
-        return []
+        return SinksFile()
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise ConfigError(f"HANDOFF_SINKS_FILE: cannot read {path}: {exc.strerror}") from None
-    return parse_sinks(text, str(path))
+    return parse_sinks_file(text, str(path))
+
+
+def load_sinks(path: Path | None) -> list[Any]:
+    """Read the sinks; no file configured means no sinks besides the SQL sales queue."""
+    return list(load_sinks_file(path).sinks)
 
 
 def secret(name: str | None, env: Mapping[str, str] | None = None) -> str:
