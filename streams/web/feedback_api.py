@@ -75,18 +75,17 @@ async def post_crm_feedback(request: web.Request) -> web.Response:
     return await _publish(request, event)
 
 
-def setup(app: web.Application, settings: Settings, publish: Publish | None = None) -> None:
-    """Add the feedback routes; events go to ``leads.feedback`` unless ``publish`` says otherwise."""
-    if publish is None:
-        publisher = EventPublisher(settings)
+def setup(app: web.Application, settings: Settings) -> None:
+    """Add the feedback routes, publishing to ``leads.feedback``."""
+    publisher = EventPublisher(settings)
 
-        def publish(event: Feedback) -> None:
-            publisher.send(settings.topics.feedback, [(event.handoff_id, event.model_dump_json().encode())])
+    def publish(event: Feedback) -> None:
+        publisher.send(settings.topics.feedback, [(event.handoff_id, event.model_dump_json().encode())])
 
-        async def _close(_: web.Application) -> None:
-            publisher.close()
+    async def _close(_: web.Application) -> None:
+        publisher.close()
 
-        app.on_cleanup.append(_close)
+    app.on_cleanup.append(_close)
     app[PUBLISH_KEY] = publish
     app[MAPPINGS_KEY] = {m.source: m for m in load_sinks_file(settings.sink.file).feedback}
     app.router.add_post("/api/feedback", post_feedback)
