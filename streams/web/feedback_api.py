@@ -87,6 +87,7 @@ def setup(app: web.Application, settings: Settings) -> None:
 
     app.on_cleanup.append(_close)
     app[PUBLISH_KEY] = publish
-    app[MAPPINGS_KEY] = {m.source: m for m in load_sinks_file(settings.sink.file).feedback}
+    mappings: dict[str, FeedbackMapping] = {m.source: m for m in load_sinks_file(settings.sink.file).feedback}
+    app[MAPPINGS_KEY] = mappings
     app.router.add_post("/api/feedback", post_feedback)
     app.router.add_post("/api/feedback/{source}", post_crm_feedback)
