@@ -41,6 +41,17 @@ class StandIn:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self.port = 0
+        self.is_down = False
+        self.app.middlewares.append(self._drop_when_down)
+
+    @web.middleware
+    async def _drop_when_down(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """A kept-alive connection of a target that went down is cut, not answered."""
+        if self.is_down and request.transport is not None:
+            request.transport.abort()
+            raise ConnectionResetError("the stand-in is down")
+        response: web.StreamResponse = await handler(request)
+        return response
 
     @property
     def url(self) -> str:
@@ -49,6 +60,7 @@ class StandIn:
 
     async def start(self) -> None:
         """Listen (on the same port again after ``down``)."""
+        self.is_down = False
         if self._runner is None:
             self._runner = web.AppRunner(self.app)
             await self._runner.setup()
@@ -58,8 +70,9 @@ class StandIn:
             self.port = self._runner.addresses[0][1]
 
     async def down(self) -> None:
-        """Stop listening: connections are refused until ``start``."""
+        """Stop listening and drop open connections: the target is gone until ``start``."""
         assert self._site is not None
+        self.is_down = True
         await self._site.stop()
 
     async def close(self) -> None:

@@ -20,6 +20,11 @@ from tests.standins import (
 SF_VERSION, SF_EXTERNAL_ID = "v62.0", "Handoff_Id__c"
 
 
+def _json(data: Any, status: int = 200) -> web.Response:
+    """JSON in plain UTF-8, as kintone answers (Japanese messages unescaped)."""
+    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
 class Salesforce(StandIn):
     """Token endpoint plus the Lead collection upsert; tokens can be revoked."""
 
@@ -149,7 +154,7 @@ class Kintone(StandIn):
         if forced is not None:
             return forced
         if request.headers.get("X-Cybozu-API-Token") != KINTONE_TOKEN:
-            return web.json_response(
+            return _json(
                 {"code": "GAIA_IA02", "id": "x", "message": "指定したAPIトークンが正しくありません。"},
                 status=401,
             )
@@ -169,7 +174,7 @@ class Kintone(StandIn):
             if one["updateKey"]["value"] in self.refuse:
                 errors[f"records[{i}].メール.value"] = {"messages": ["入力内容が正しくありません。"]}
         if errors:
-            return web.json_response(
+            return _json(
                 {"code": "CB_VA01", "id": "x", "message": "入力内容が正しくありません。", "errors": errors},
                 status=400,
             )
@@ -180,4 +185,4 @@ class Kintone(StandIn):
             self.seen[key] += 1
             self.stored[key] = one["record"]
             out.append({"id": str(len(self.stored)), "revision": "1", "operation": operation})
-        return web.json_response({"records": out})
+        return _json({"records": out})
