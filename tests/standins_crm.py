@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,6 +32,9 @@ class Salesforce(StandIn):
     def __init__(self) -> None:
         super().__init__()
         self.tokens: list[str] = []
+        # The external ids of every upsert request, in order; the first can be held this long.
+        self.attempts: list[list[str]] = []
+        self.stall_first_s = 0.0
         self.app.router.add_post("/services/oauth2/token", self.token)
         self.app.router.add_patch(
             f"/services/data/{SF_VERSION}/composite/sobjects/Lead/{SF_EXTERNAL_ID}", self.upsert
@@ -64,6 +68,14 @@ class Salesforce(StandIn):
             )
         body = await request.json()
         records = body.get("records", [])
+        self.attempts.append([str(r.get(SF_EXTERNAL_ID)) for r in records])
+        if self.stall_first_s:
+            until = asyncio.get_running_loop().time() + self.stall_first_s
+            self.stall_first_s = 0.0
+            while asyncio.get_running_loop().time() < until:
+                if request.transport is None or request.transport.is_closing():
+                    return web.Response(status=499)  # the caller is gone: nothing applied
+                await asyncio.sleep(0.1)
         if body.get("allOrNone") is not False or not 1 <= len(records) <= 200:
             return self.violation(f"allOrNone {body.get('allOrNone')!r}, {len(records)} records")
         self.batch_sizes.append(len(records))
