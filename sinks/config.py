@@ -195,6 +195,8 @@ def parse_sinks_file(text: str, where: str) -> SinksFile:
         for err in exc.errors(include_url=False):
             # Drop the discriminator's step ("webhook") so the path reads like the file.
             loc = tuple(s for s in err["loc"] if not (isinstance(s, str) and s in _TYPES))
+            if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+                loc = (*loc, "type")  # point at the type line, not the item
             field = ".".join(str(s) for s in loc) or "file"
             errors.append(
                 f"{where}:{_line(loc, lines)}: {field}: {str(err['msg']).removeprefix('Value error, ')}"

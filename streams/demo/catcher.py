@@ -79,6 +79,7 @@ class Catcher:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()
 
     def env(self) -> dict[str, str]:
         """The secrets the demo's sinks file names."""

@@ -41,6 +41,7 @@ def salesforce() -> Iterator[Salesforce]:
     asyncio.run_coroutine_threadsafe(sf.close(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
+    loop.close()
 
 
 def wait_for(check: Callable[[], bool], within_s: float, what: str) -> None:
