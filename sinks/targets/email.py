@@ -75,6 +75,11 @@ class Email(TargetSink):
                     answers.append(
                         RetryLater(detail) if exc.smtp_code < 500 else Refused(exc.smtp_code, detail)
                     )
+                except OSError as exc:  # smtplib's other errors are OSErrors too: after those above
+                    # Gone mid-batch: what was sent stays sent; the rest is tried again.
+                    rest = len(items) - len(answers)
+                    answers.extend([RetryLater(f"{type(exc).__name__} after {len(answers)} messages")] * rest)
+                    return answers
                 else:
                     answers.append(DELIVERED)
         return answers

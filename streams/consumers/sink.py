@@ -32,6 +32,8 @@ from streams.core import metrics
 from streams.core.settings import Settings
 
 log = logging.getLogger(__name__)
+# The SQL sales queue's name among the sinks (its group stays HANDOFF_SINK_GROUP).
+NAME = "sales-queue"
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
@@ -85,6 +87,7 @@ class SinkWorker:
             written = await asyncio.get_running_loop().run_in_executor(self._db, self.writer.flush)
         except Exception as exc:  # noqa: BLE001 - any database failure is retried from Kafka
             metrics.SINK_FAILURES.inc()
+            metrics.TARGET_RECORDS.labels(NAME, "retried").inc(len(items))
             self.healthy = False
             self._strikes = 0 if is_transient(exc) else self._strikes + 1
             if self._strikes >= POISON_STRIKES:
@@ -159,6 +162,8 @@ class SinkWorker:
             letter = sink_dead_letter(record, error)
             await self._dlq.send_and_wait(self.settings.topics.dlq, letter.model_dump_json().encode())
             metrics.SINK_ROWS.labels("dead_letter").inc()
+            metrics.TARGET_RECORDS.labels(NAME, "refused").inc()
+            metrics.TARGET_RECORDS.labels(NAME, "dead_lettered").inc()
             log.error(
                 "sink dead-lettered the handoff at %s/%s/%s: %s",
                 record.topic,
@@ -170,6 +175,7 @@ class SinkWorker:
     def _observe(self, written: list[Record], before: RecordResult) -> None:
         """Count what the batch did and how long each lead took from submission to the queue."""
         totals = self.writer.totals
+        metrics.TARGET_RECORDS.labels(NAME, "delivered").inc(len(written))
         metrics.SINK_ROWS.labels("queued").inc(totals.queued - before.queued)
         metrics.SINK_ROWS.labels("attached").inc(totals.attached - before.attached)
         metrics.SINK_ROWS.labels("duplicate").inc(totals.duplicates - before.duplicates)
