@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from schemas.errors import ConfigError
 from sinks.contract import EventKind
 from sinks.crm_feedback import FeedbackMapping
+from sinks.mapping import unknown_sources
+from sinks.sample import sample_handoff
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -203,7 +205,7 @@ def parse_sinks_file(text: str, where: str) -> SinksFile:
             )
         raise ConfigError("\n".join(errors)) from None
     seen: dict[str, int] = {}
-    errors = []
+    errors = _mapping_errors(parsed, where, lines)
     for index, sink in enumerate(parsed.sinks):
         if sink.name in seen:
             errors.append(
@@ -214,6 +216,24 @@ def parse_sinks_file(text: str, where: str) -> SinksFile:
     if errors:
         raise ConfigError("\n".join(errors))
     return parsed
+
+
+def _mapping_errors(parsed: SinksFile, where: str, lines: Mapping[tuple[str, ...], int]) -> list[str]:
+    """Every field mapping whose source names nothing a handoff has, under its line."""
+    example = sample_handoff()
+    errors = []
+    for index, sink in enumerate(parsed.sinks):
+        for key in ("fields", "properties"):
+            mapping = getattr(sink, key, None)
+            if not isinstance(mapping, dict):
+                continue
+            for field in unknown_sources(mapping, example):
+                loc = ("sinks", index, key, field)
+                errors.append(
+                    f"{where}:{_line(loc, lines)}: sinks.{index}.{key}.{field}: no handoff has "
+                    f"{mapping[field]!r}; use a path like contact.email, a name like company, or =text"
+                )
+    return errors
 
 
 _TYPES = ("webhook", "slack", "teams", "email", "salesforce", "hubspot", "kintone")

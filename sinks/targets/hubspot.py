@@ -14,8 +14,8 @@ from schemas import HandoffEvent
 from sinks.config import HubspotSink, secret
 from sinks.contract import DELIVERED, Answer, Item, Refused, TargetSink
 from sinks.directory import Directory
+from sinks.mapping import facts_of, map_fields
 from sinks.targets.http import HttpTarget, Reply, answer_of
-from sinks.targets.mapping import facts_of, map_fields
 
 DEFAULT_PROPERTIES = {
     "email": "contact.email",

@@ -16,8 +16,8 @@ from schemas import HandoffEvent
 from sinks.config import KintoneSink, secret
 from sinks.contract import DELIVERED, Answer, Item, Refused, TargetSink, excerpt
 from sinks.directory import Directory
+from sinks.mapping import facts_of, map_fields
 from sinks.targets.http import HttpTarget, Reply, answer_of
-from sinks.targets.mapping import facts_of, map_fields
 
 _RECORD_INDEX = re.compile(r"^records\[(\d+)\]")
 

@@ -17,8 +17,8 @@ from schemas import HandoffEvent
 from sinks.config import SalesforceSink, secret
 from sinks.contract import DELIVERED, Answer, Item, Refused, RetryLater, TargetSink, excerpt
 from sinks.directory import Directory
+from sinks.mapping import facts_of, map_fields
 from sinks.targets.http import HttpTarget, Reply, answer_of
-from sinks.targets.mapping import facts_of, map_fields
 
 DEFAULT_FIELDS = {
     "LastName": "last_name",

@@ -232,3 +232,21 @@ def test_an_unmapped_status_is_no_feedback() -> None:
         source="salesforce", id_field="Handoff_Id__c", statuses={"Closed - Converted": FeedbackAction.WON}
     )
     assert feedback_from({"Handoff_Id__c": "h-1", "Status": "Open"}, mapping) is None
+
+
+def test_a_mapping_source_no_handoff_has_is_an_error_on_its_line() -> None:
+    text = """sinks:
+  - name: k
+    type: kintone
+    base_url: https://x.cybozu.com
+    app: 3
+    token_env: T
+    update_key: handoff_id
+    fields:
+      会社名: company
+      メール: contact.emial
+"""
+    with pytest.raises(
+        ConfigError, match=r"s.yaml:10: sinks.0.fields.メール: no handoff has 'contact.emial'"
+    ):
+        parse_sinks(text, "s.yaml")

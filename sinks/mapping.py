@@ -47,7 +47,7 @@ def map_fields(mapping: Mapping[str, str], facts: Mapping[str, Any]) -> dict[str
     return out
 
 
-def unknown_sources(mapping: Mapping[str, str], event: HandoffEvent) -> list[str]:
-    """Sources a mapping names that no handoff has (typos in the sinks file)."""
-    known = facts_of(event, Directory())
-    return [s for s in mapping.values() if not s.startswith("=") and s not in known]
+def unknown_sources(mapping: Mapping[str, str], example: HandoffEvent) -> list[str]:
+    """Target fields whose source no handoff has (typos in the sinks file)."""
+    known = facts_of(example, Directory())
+    return [field for field, source in mapping.items() if not source.startswith("=") and source not in known]
