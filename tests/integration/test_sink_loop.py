@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,6 @@ from schemas import DeadLetter, HandoffEvent
 from sinks.models import QueueItem
 from streams.consumers.sink import SinkWorker
 from streams.consumers.sinks_run import build_loops, keep_running
-from streams.core import metrics
 from streams.core.settings import Settings
 from streams.kafka.topics import ensure_topics
 from streams.lag.collect import collect_lag
@@ -57,7 +57,8 @@ def queued(settings: Settings, worker: SinkWorker) -> int:
 
 
 def count(sink: str, result: str) -> float:
-    return float(metrics.TARGET_RECORDS.labels(sink, result)._value.get())
+    value = REGISTRY.get_sample_value("handoff_target_sink_records_total", {"sink": sink, "result": result})
+    return value or 0.0
 
 
 @pytest.mark.parametrize(
