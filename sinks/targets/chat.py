@@ -76,7 +76,8 @@ def teams_card(notice: Notice) -> dict[str, Any]:
 
 
 class _Chat(TargetSink):
-    batch_limit = 1
+    # One message at a time (chat webhooks rate-limit per URL), one commit per batch.
+    batch_limit = 20
 
     def __init__(self, url: str, timeout_s: float, locale: str, directory: Directory) -> None:
         super().__init__()
