@@ -41,6 +41,8 @@ class Refused:
 
     status: int | None
     detail: str
+    # The dead letter's error code (see schemas.ErrorCode).
+    code: str = "sink_refused"
 
 
 Answer = Delivered | RetryLater | Refused

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
-from schemas import DeadLetter
+from schemas import DeadLetter, ErrorCode
 from sinks.config import SinkBase
-from sinks.contract import Delivered, Item, Refused, RetryLater, TargetSink
+from sinks.contract import Delivered, EventKind, Item, Refused, RetryLater, TargetSink
 from streams.consumers.sink_items import Record, dead_letter, item_of, queue_of, topics_of, unreadable
 from streams.core import metrics
 from streams.core.settings import Settings
@@ -32,15 +33,34 @@ FIRST_BACKOFF_S = 0.2
 MAX_RETRY_AFTER_S = 300.0
 
 
+@dataclass(frozen=True)
+class LoopSpec:
+    """What a loop consumes: its sink's name and group, the kinds of event, the queues.
+
+    ``within_s`` > 0 keeps polling that long to fill a batch up to the target's limit.
+    """
+
+    name: str
+    group: str
+    events: list[EventKind]
+    queues: list[str] | None = None
+    within_s: float = 0.0
+
+    @classmethod
+    def of(cls, config: SinkBase) -> LoopSpec:
+        """The spec of a sink of the sinks file."""
+        return cls(config.name, config.group, list(config.events), config.queues)
+
+
 class SinkLoop:
     """Consume a sink's events, deliver them to its target, dead-letter the refused, commit."""
 
     def __init__(
-        self, settings: Settings, config: SinkBase, target: TargetSink, stopping: asyncio.Event
+        self, settings: Settings, spec: LoopSpec, target: TargetSink, stopping: asyncio.Event
     ) -> None:
-        self.settings, self.config, self.target, self.stopping = settings, config, target, stopping
-        self.name, self.group, self.queues = config.name, config.group, config.queues
-        self.kinds = topics_of(settings, config.events)
+        self.settings, self.spec, self.target, self.stopping = settings, spec, target, stopping
+        self.name, self.group, self.queues = spec.name, spec.group, spec.queues
+        self.kinds = topics_of(settings, spec.events)
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka.servers,
             group_id=self.group,
@@ -49,7 +69,7 @@ class SinkLoop:
             auto_offset_reset="earliest",
             session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
             heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
-            fetch_max_wait_ms=max(settings.kafka.fetch_max_wait_ms, 50),
+            fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms if spec.within_s else 50,
             max_poll_records=target.batch_limit,
         )
         self._dlq: AIOKafkaProducer | None = None
@@ -67,8 +87,7 @@ class SinkLoop:
         log.info("sink %s consuming %s in group %s", self.name, sorted(self.kinds), self.group)
         try:
             while not self.stopping.is_set():
-                batch = await self.consumer.getmany(timeout_ms=200, max_records=self.target.batch_limit)
-                records = [r for rs in batch.values() for r in rs]
+                records = await self._poll()
                 if not records:
                     continue
                 if await self._deliver(records):
@@ -80,6 +99,23 @@ class SinkLoop:
             if self._dlq is not None:
                 await self._dlq.stop()
             await self.target.close()
+
+    async def _poll(self) -> list[Record]:
+        """Up to the target's limit of records; with ``within_s``, wait that long to fill the batch."""
+        limit = self.target.batch_limit
+        batch = await self.consumer.getmany(timeout_ms=200, max_records=limit)
+        records = [r for rs in batch.values() for r in rs]
+        if records and self.spec.within_s:
+            deadline = asyncio.get_running_loop().time() + self.spec.within_s
+            while len(records) < limit and not self.stopping.is_set():
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    break
+                more = await self.consumer.getmany(
+                    timeout_ms=int(left * 1000) or 1, max_records=limit - len(records)
+                )
+                records.extend(r for rs in more.values() for r in rs)
+        return records
 
     async def _deliver(self, records: list[Record]) -> bool:
         """Send the batch until every record is delivered or dead-lettered; False when stopped first."""
@@ -106,7 +142,9 @@ class SinkLoop:
                     self._count("delivered")
                 elif isinstance(answer, Refused):
                     self._count("refused")
-                    letter = dead_letter(item.ref, self.name, answer.detail, answer.status)
+                    letter = dead_letter(
+                        item.ref, self.name, answer.detail, answer.status, ErrorCode(answer.code)
+                    )
                     if not await self._dead_letter(letter):
                         retry.append(item)
                 else:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sinks.config import SinkBase, load_sinks
 from sinks.directory import Directory, RepContact
 from sinks.targets.build import build_target
-from streams.consumers.sink_loop import SinkLoop
+from streams.consumers.sink_loop import LoopSpec, SinkLoop
 from streams.core.settings import Settings
 from streams.logic.policy import Policy
 from streams.logic.policy_file import load_policy
@@ -46,7 +46,7 @@ def build_loops(
     if not configs:
         return []
     directory = settings_directory(settings)
-    return [SinkLoop(settings, c, build_target(c, directory), stopping) for c in configs]
+    return [SinkLoop(settings, LoopSpec.of(c), build_target(c, directory), stopping) for c in configs]
 
 
 async def keep_running(loop: SinkLoop) -> None:
@@ -62,4 +62,4 @@ async def keep_running(loop: SinkLoop) -> None:
         try:
             await asyncio.wait_for(loop.stopping.wait(), RESTART_AFTER_S)
         except TimeoutError:
-            loop = SinkLoop(loop.settings, loop.config, loop.target, loop.stopping)
+            loop = SinkLoop(loop.settings, loop.spec, loop.target, loop.stopping)
