@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     NOT_OBJECT = "not_object"
     SCHEMA_INVALID = "schema_invalid"
     PROCESSING_FAILED = "processing_failed"
+    SINK_REFUSED = "sink_refused"
 
 
 class FeedbackAction(StrEnum):
@@ -162,6 +163,9 @@ class DeadLetter(_Event):
     payload_encoding: Literal["utf-8", "base64"] = "utf-8"
     source: SourcePosition
     failed_at: datetime
+    # Set when a sink's target refused the event: which sink, and the status it answered.
+    sink: str | None = None
+    status: int | None = None
 
 
 class Feedback(_Event):

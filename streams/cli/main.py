@@ -21,6 +21,7 @@ from streams.cli.schemas import schemas
 from streams.cli.send import send
 from streams.cli.serve import serve
 from streams.cli.users import users
+from streams.cli.sinks import sinks
 
 EXIT_CODES = """\b
 Exit codes:
@@ -79,5 +80,6 @@ for command in (
     db,
     schemas,
     users,
+    sinks,
 ):
     main.add_command(command)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -19,12 +21,44 @@ from streams.cli.options import settings_from
 @click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for all leads.")
 @click.option("--seed", default=7, show_default=True)
 @click.option("--logs", type=click.Path(path_type=Path), help="Write worker logs to this folder.")
-def demo(n: int, database_url: str, timeout: float, seed: int, logs: Path | None) -> None:
+@click.option(
+    "--sinks",
+    "sinks_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Also run the sinks of this file (as HANDOFF_SINKS_FILE).",
+)
+@click.option(
+    "--catch", is_flag=True, help="Send each handoff to a local catcher as webhook, Slack and Teams."
+)
+def demo(
+    n: int,
+    database_url: str,
+    timeout: float,
+    seed: int,
+    logs: Path | None,
+    sinks_file: Path | None,
+    catch: bool,
+) -> None:
     """Run the whole pipeline on the embedded broker and SQLite, send N sample leads, report."""
     from streams.demo.run import run_demo
 
-    settings = settings_from(database_url=database_url)
-    sys.exit(run_demo(settings, leads=n, timeout_s=timeout, seed=seed, log_dir=logs))
+    if not catch:
+        settings = settings_from(database_url=database_url, sinks_file=sinks_file)
+        sys.exit(run_demo(settings, leads=n, timeout_s=timeout, seed=seed, log_dir=logs))
+    from streams.demo.catcher import Catcher, show_catch
+
+    catcher = Catcher()
+    catcher.start()
+    try:
+        os.environ.update(catcher.env())  # the sink worker inherits the catcher's URLs and secret
+        with tempfile.TemporaryDirectory() as folder:
+            settings = settings_from(database_url=database_url, sinks_file=catcher.sinks_file(Path(folder)))
+            code = run_demo(
+                settings, leads=n, timeout_s=timeout, seed=seed, log_dir=logs, before_stop=show_catch(catcher)
+            )
+    finally:
+        catcher.stop()
+    sys.exit(code)
 
 
 def _wait_for_signal(stack: Any) -> None:

@@ -9,14 +9,11 @@ cannot stall its partition for good.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
-from schemas import DeadLetter, ErrorCode, SourcePosition
 from sinks.writer import SalesQueueSink
-from streams.logic.decode import payload_text
 
 # Failures of the same batch, other than a lost connection, before it is split up.
 POISON_STRIKES = 3
@@ -57,16 +54,3 @@ def write_one_by_one(writer: SalesQueueSink[Any], items: Sequence[Any]) -> list[
         writer.totals.attached += result.attached
         writer.totals.duplicates += result.duplicates
     return refused
-
-
-def sink_dead_letter(record: Any, error: BaseException) -> DeadLetter:
-    """A dead letter for a handoff the store refused (the error's type only: messages may hold PII)."""
-    text, encoding = payload_text(record.value or b"")
-    return DeadLetter(
-        error=ErrorCode.PROCESSING_FAILED,
-        detail=f"the sales queue store refused this handoff: {type(error).__name__}",
-        payload=text,
-        payload_encoding=encoding,
-        source=SourcePosition(topic=record.topic, partition=record.partition, offset=record.offset),
-        failed_at=datetime.now(UTC),
-    )

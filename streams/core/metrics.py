@@ -46,3 +46,9 @@ def submitted_ms(headers: Iterable[tuple[str, bytes]] | None) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+# Every configured sink (and its target) by name: delivered, retried, refused, dead_lettered.
+TARGET_RECORDS = Counter(
+    "handoff_target_sink_records_total", "Events each sink sent, retried, or saw refused.", ["sink", "result"]
+)

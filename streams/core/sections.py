@@ -165,6 +165,8 @@ class SinkSettings(Section):
     batch_size: int = var("SINK_BATCH_SIZE", 500, ge=1, le=100_000)
     batch_within_s: float = var("SINK_BATCH_WITHIN_S", 0.05, gt=0, le=60)
     retry_max_backoff_s: float = var("SINK_RETRY_MAX_BACKOFF_S", 30.0, gt=0, le=3600)
+    # Sinks beyond the SQL sales queue (CRMs, chat, mail, webhooks), each its own group.
+    file: Path | None = var("SINKS_FILE", None)
 
 
 class IntakeSettings(Section):
@@ -198,6 +200,8 @@ class DeskSettings(Section):
     page_size: int = var("DESK_PAGE_SIZE", 50, ge=5, le=500)
     # Deadlines are shown in the rep's policy time zone; this is for everyone else.
     timezone: str = var("DESK_TIMEZONE", "UTC")
+    # Where reps open the desk; notifications link each lead there (empty: no link).
+    url: str = var("DESK_URL", "")
 
     @field_validator("reject_reasons", "lost_reasons", mode="before")
     @classmethod

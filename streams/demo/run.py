@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy.orm import Session
 
+from sinks.config import load_sinks
 from sinks.queue import count_by_queue, recorded_event_ids
 from sinks.store import create_schema, make_engine
 from streams.client import LeadProducer, key_of
@@ -124,7 +126,8 @@ def _print_summary(settings: Settings, acc: Accounting, stored: int, started: fl
 
 
 def _settled_lag(settings: Settings, timeout_s: float = 10.0) -> str:
-    groups = [settings.worker.group, settings.sink.group]
+    # The configured sinks too, each in its own group.
+    groups = [settings.worker.group, settings.sink.group, *(c.group for c in load_sinks(settings.sink.file))]
     deadline = time.monotonic() + timeout_s
     while True:
         rows = collect_lag(settings.kafka.bootstrap_servers, groups=groups)
@@ -135,7 +138,13 @@ def _settled_lag(settings: Settings, timeout_s: float = 10.0) -> str:
 
 
 def run_demo(
-    settings: Settings, *, leads: int, timeout_s: float = 120.0, seed: int = 7, log_dir: Path | None = None
+    settings: Settings,
+    *,
+    leads: int,
+    timeout_s: float = 120.0,
+    seed: int = 7,
+    log_dir: Path | None = None,
+    before_stop: Callable[[int], None] | None = None,
 ) -> int:
     """Run the demo; 0 when every lead is accounted for and every handoff is in the store."""
     engine = make_engine(settings.database.url)
@@ -158,6 +167,8 @@ def run_demo(
         stored = _wait_for_sink(settings, acc, deadline, stack)
         failures = stack.failed()
         _print_summary(settings, acc, len(stored), t0)
+        if before_stop is not None:
+            before_stop(len(acc.handoffs))  # e.g. let the configured sinks deliver, and show it
         print("\nConsumer lag:")
         print(_settled_lag(settings))
     print(f"\n(total run time including start-up and shutdown: {time.monotonic() - started:.1f} s)")

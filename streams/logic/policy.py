@@ -103,6 +103,11 @@ class Rep(Calendar):
 
     weight: float = Field(default=1.0, gt=0, le=1000)
     capacity: int | None = Field(default=None, ge=0)
+    # Where the sinks reach the rep: a Slack member id (U…), a mail address, CRM owner ids.
+    slack: str | None = None
+    email: str | None = None
+    salesforce_user_id: str | None = None
+    hubspot_owner_id: str | None = None
 
 
 Strategy = Literal["round_robin", "weighted", "capacity", "sticky_account"]

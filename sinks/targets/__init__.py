@@ -1,0 +1,1 @@
+"""The targets a sink can write to, one module each; ``build_target`` makes one from its config."""
