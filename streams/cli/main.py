@@ -20,8 +20,8 @@ from streams.cli.run import broker, demo, sink, up, worker
 from streams.cli.schemas import schemas
 from streams.cli.send import send
 from streams.cli.serve import serve
-from streams.cli.users import users
 from streams.cli.sinks import sinks
+from streams.cli.users import users
 
 EXIT_CODES = """\b
 Exit codes:
