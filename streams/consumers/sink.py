@@ -29,6 +29,7 @@ from streams.consumers.rewind import rewind_to_committed
 from streams.consumers.sink_poison import POISON_STRIKES, is_transient, sink_dead_letter, write_one_by_one
 from streams.core import metrics
 from streams.core.settings import Settings
+from streams.kafka.fetch_wait import IdleWait
 
 log = logging.getLogger(__name__)
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
@@ -197,11 +198,13 @@ class SinkWorker:
         self.started = True
         delay = 0.1
         within_ms = int(self.settings.sink.batch_within_s * 1000)
+        self._wait = IdleWait.of(self.settings)
         try:
             while not self.stopping.is_set():
                 batch = await self.consumer.getmany(
                     timeout_ms=within_ms, max_records=self.settings.sink.batch_size
                 )
+                self._wait.note(self.consumer, len(batch))
                 for tp, records in batch.items():
                     for record in records:
                         self.writer.add(tp.partition, record)

@@ -124,7 +124,7 @@ def _print_summary(settings: Settings, acc: Accounting, stored: int, started: fl
 
 
 def _settled_lag(settings: Settings, timeout_s: float = 10.0) -> str:
-    groups = [settings.worker.group, settings.sink.group]
+    groups = [settings.worker.group, settings.worker.route_group_id, settings.sink.group]
     deadline = time.monotonic() + timeout_s
     while True:
         rows = collect_lag(settings.kafka.bootstrap_servers, groups=groups)
