@@ -68,17 +68,14 @@ def register(app: faust.App, settings: Settings) -> Any:
 
     @app.agent(routing, name="handoff.route")
     async def route(stream: faust.StreamT[bytes]) -> None:
-        # A batch at a time: the ledger updates run back to back and the sends of one
-        # batch go out together; the batch is acked once every send is queued.
-        async for records in stream.take_events(settings.worker.intake_batch_size, within=0.005):  # type: ignore[attr-defined]
-            for record in records:
-                # The tables find the partition they write to from the current event.
-                stream._set_current_event(record)  # type: ignore[attr-defined]
-                assigned = assign(HandoffEvent.model_validate_json(record.value))
-                await handoff.send(
-                    key=assigned.lead_id.encode(),
-                    value=assigned.model_dump_json().encode(),
-                    headers=_passed_on(record.message.headers),
-                )
+        # One event at a time on purpose: with Faust's take_events() a record of the first
+        # batch after the partitions were assigned went missing (in about half of the runs).
+        async for record in stream.events():
+            assigned = assign(HandoffEvent.model_validate_json(record.value))
+            await handoff.send(
+                key=assigned.lead_id.encode(),
+                value=assigned.model_dump_json().encode(),
+                headers=_passed_on(record.message.headers),
+            )
 
     return route
