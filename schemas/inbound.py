@@ -47,7 +47,18 @@ def nfkc_deep(value: Any) -> Any:
         # NFKC leaves ASCII as it is; most payloads are ASCII apart from names.
         return value.strip() if value.isascii() else unicodedata.normalize("NFKC", value).strip()
     if isinstance(value, dict):
-        return {nfkc_deep(k): nfkc_deep(v) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            # Inline the common case (ASCII key, ASCII or non-string value): a call per item
+            # was most of the cost of a flat form payload.
+            key = k.strip() if isinstance(k, str) and k.isascii() else nfkc_deep(k)
+            if isinstance(v, str) and v.isascii():
+                out[key] = v.strip()
+            elif isinstance(v, (dict, list, str)):
+                out[key] = nfkc_deep(v)
+            else:
+                out[key] = v
+        return out
     if isinstance(value, list):
         return [nfkc_deep(v) for v in value]
     return value
