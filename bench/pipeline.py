@@ -43,7 +43,18 @@ from streams.kafka.topics import ensure_topics  # noqa: E402
 from tests.reliability.harness import Workers  # noqa: E402
 
 Args = argparse.Namespace
-TOPICS = ("submitted", "handoff", "nurture", "dlq", "feedback", "sla", "routing", "erasure", "bulk")
+TOPICS = (
+    "submitted",
+    "handoff",
+    "nurture",
+    "dlq",
+    "feedback",
+    "sla",
+    "routing",
+    "erasure",
+    "bulk",
+    "routing_bulk",
+)
 
 
 def say(text: str) -> None:

@@ -34,6 +34,9 @@ def create_app(settings: Settings) -> faust.App:
         broker_heartbeat_interval=settings.kafka.heartbeat_interval_s,
         broker_commit_interval=settings.worker.commit_interval_s,
         consumer_auto_offset_reset="earliest",
+        # A short stream buffer: a live lead to route waits behind what is buffered, and
+        # routing is cheap, so a deep buffer buys nothing but that wait.
+        stream_buffer_maxsize=256,
         producer_acks=-1,
         producer_linger=settings.kafka.producer_linger_s,
         web_enabled=settings.worker.web_enabled,

@@ -109,7 +109,8 @@ class IntakeWorker:
         metrics.record_outcome("handoff", outcome.queue)
         # The submitted record's timestamp rides along so the sink can time speed-to-lead.
         stamp = [(metrics.SUBMITTED_HEADER, str(record.timestamp).encode())]
-        return topics.routing, outcome.queue.encode(), outcome.model_dump_json().encode(), stamp
+        routing = topics.routing_bulk if record.topic == topics.bulk else topics.routing
+        return routing, outcome.queue.encode(), outcome.model_dump_json().encode(), stamp
 
     async def next_batch(self) -> Batch:
         """Live records if any are buffered, else a small batch of whatever comes first."""

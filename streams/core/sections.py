@@ -105,6 +105,9 @@ class TopicSettings(Section):
     erasure: str = var("TOPIC_ERASURE", "leads.erasure")
     # Imports and list uploads: decided like live leads, but only while no live lead waits.
     bulk: str = var("TOPIC_BULK", "leads.bulk")
+    # Decided bulk leads on their way to routing, so a live lead's routing never queues
+    # behind an import's (the route agent reads both topics in turn).
+    routing_bulk: str = var("TOPIC_ROUTING_BULK", "leads.routing.bulk")
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -119,6 +122,7 @@ class TopicSettings(Section):
             self.sla,
             self.erasure,
             self.bulk,
+            self.routing_bulk,
         )
 
 

@@ -76,7 +76,7 @@ async def test_a_live_lead_is_decided_before_a_waiting_bulk_import(
     topics = settings.topics
     decided = {
         orjson.loads(value)["event_id"]
-        for topic in (topics.routing, topics.nurture, topics.dlq)
+        for topic in (topics.routing, topics.routing_bulk, topics.nurture, topics.dlq)
         for _, value in read_topic(settings.kafka.bootstrap_servers, topic)
     }
     assert decided == {f"bulk-{n}" for n in range(BULK)} | {"live-demo"}
