@@ -13,6 +13,9 @@ alone::
     except DeliveryError:           # the broker did not confirm: nothing was acknowledged
         ...
 
+Imports, list uploads and trade-show lists go to the bulk lane instead, decided by the
+same logic once no live lead waits: ``producer.send_bulk(messages)`` (``leads.bulk``).
+
 The signing helpers for server-to-server ``POST /v1/leads`` are here too.
 """
 
@@ -35,7 +38,11 @@ from streams.logic.submission import (
     signed_headers,
 )
 
+#: The default topic of the bulk lane (``HANDOFF_TOPIC_BULK``).
+BULK_TOPIC = "leads.bulk"
+
 __all__ = [
+    "BULK_TOPIC",
     "KEY_HEADER",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
@@ -81,6 +88,14 @@ class LeadProducer(Producer):
     def send_many_raw(self, values: Iterable[Message]) -> int:
         """Send raw ``(key, value)`` messages to the topic, then wait for every confirmation."""
         return len(self.send_many(self.topic, values))
+
+    def send_bulk(self, values: Iterable[Message], *, topic: str = BULK_TOPIC) -> int:
+        """Send raw ``(key, value)`` leads to the bulk lane, then wait for every confirmation.
+
+        Bulk leads are decided like live ones, but only while no live lead is waiting, so a
+        large import never delays a demo request.
+        """
+        return len(self.send_many(topic, values))
 
     def __enter__(self) -> LeadProducer:
         return self

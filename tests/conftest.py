@@ -90,7 +90,19 @@ def settings_for(kafka: Kafka, unique: Callable[[str], str], tmp_path: object) -
             "state_dir": f"{tmp_path}/state",
             "database_url": f"sqlite:///{tmp_path}/handoff.db",
         }
-        for topic in ("submitted", "handoff", "nurture", "dlq", "feedback", "sla", "routing", "erasure"):
+        topics = (
+            "submitted",
+            "handoff",
+            "nurture",
+            "dlq",
+            "feedback",
+            "sla",
+            "routing",
+            "erasure",
+            "bulk",
+            "routing_bulk",
+        )
+        for topic in topics:
             base[f"topic_{topic}"] = unique(f"leads.{topic}")
         base.update(overrides)
         return load_settings(**base)

@@ -1,4 +1,4 @@
-"""Intake: decode, validate, normalise, enrich and qualify each submitted lead."""
+"""Intake: decode, validate, normalise, enrich and qualify each submitted lead (live and bulk)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from typing import Any
 
 import faust
 
-from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
-from streams.agents.topics import raw_topic
-from streams.core import metrics
+from schemas import SourcePosition
+from streams.consumers.intake import IntakeService, IntakeWorker
 from streams.core.settings import Settings
 from streams.desk.account_index import load_index
 from streams.logic.enrich import AccountMatcher, Enricher
-from streams.logic.pipeline import decide
+from streams.logic.pipeline import Outcome, decide
 from streams.logic.policy_file import load_policy
 
 log = logging.getLogger(__name__)
@@ -50,17 +49,13 @@ def plugin_enrichers(settings: Settings) -> list[Enricher]:
 
 
 def register(app: faust.App, settings: Settings) -> Any:
-    """Attach the intake agent, and the accounts refresh, to the app."""
+    """Run the intake consumer, and the accounts refresh, with the app."""
     policy = load_policy(settings.policy.rules_file)
-    submitted = raw_topic(app, settings.topics.submitted)
-    routing = raw_topic(app, settings.topics.routing)
-    nurture = raw_topic(app, settings.topics.nurture)
-    dlq = raw_topic(app, settings.topics.dlq)
     recent = RecentIds()
     matcher = AccountMatcher(load_index(settings.database.url, fuzzy_min=settings.policy.account_match_min))
     enrichers: list[Enricher] = [matcher, *plugin_enrichers(settings)]
-    # Enrichers that may wait on the network run the decision off the event loop, so a
-    # slow one never stalls heartbeats or other partitions (one lead at a time, in order).
+    # Enrichers that may wait on the network run the decisions off the event loop, so a
+    # slow one never stalls heartbeats or the routing stage (one batch at a time, in order).
     off_loop = any(e.timeout_s is not None for e in enrichers)
     log.info("intake: policy %s, %d accounts", policy.version, len(matcher.index))
 
@@ -71,50 +66,9 @@ def register(app: faust.App, settings: Settings) -> Any:
             load_index, settings.database.url, fuzzy_min=settings.policy.account_match_min
         )
 
-    @app.agent(submitted, name="handoff.intake")
-    async def intake(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            msg = event.message
-            position = SourcePosition(topic=msg.topic, partition=msg.partition, offset=msg.offset)
-            if off_loop:
-                outcome = await asyncio.to_thread(decide, event.value, position, policy, enrichers=enrichers)
-            else:
-                outcome = decide(event.value, position, policy, enrichers=enrichers)
-            if isinstance(outcome, DeadLetter):
-                log.warning(
-                    "dead letter %s at %s/%s/%s: %s",
-                    outcome.error.value,
-                    msg.topic,
-                    msg.partition,
-                    msg.offset,
-                    outcome.detail,
-                )
-                metrics.record_outcome("dead_letter", outcome.error.value)
-                await dlq.send(value=outcome.model_dump_json().encode())
-            elif recent.seen(outcome.event_id):
-                log.info("event %s seen before: idempotent no-op", outcome.event_id)
-                metrics.record_outcome("no_op", "seen_before")
-            elif isinstance(outcome, NurtureEvent):
-                log.debug(
-                    "nurture %s (%s): %s", outcome.event_id, outcome.disposition.value, outcome.contact.email
-                )
-                metrics.record_outcome("nurture", outcome.disposition.value)
-                await nurture.send(key=outcome.lead_id.encode(), value=outcome.model_dump_json().encode())
-            elif isinstance(outcome, HandoffEvent):
-                log.debug(
-                    "handoff %s to %s: %s, %s",
-                    outcome.event_id,
-                    outcome.queue,
-                    outcome.contact.email,
-                    outcome.contact.phone,
-                )
-                metrics.record_outcome("handoff", outcome.queue)
-                # The submitted record's timestamp rides along so the sink can time speed-to-lead.
-                stamp = str(int(msg.timestamp * 1000)).encode()
-                await routing.send(
-                    key=outcome.queue.encode(),
-                    value=outcome.model_dump_json().encode(),
-                    headers={metrics.SUBMITTED_HEADER: stamp},
-                )
+    def decide_one(raw: bytes | None, position: SourcePosition) -> Outcome:
+        return decide(raw, position, policy, enrichers=enrichers)
 
-    return intake
+    return app.add_dependency(
+        IntakeService(lambda: IntakeWorker(settings, decide_one, recent.seen, off_loop=off_loop))
+    )

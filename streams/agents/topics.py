@@ -7,6 +7,6 @@ from typing import Any
 import faust
 
 
-def raw_topic(app: faust.App, name: str) -> Any:
-    """A topic whose keys and values pass through as bytes."""
-    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+def raw_topic(app: faust.App, *names: str) -> Any:
+    """A topic (or several read as one) whose keys and values pass through as bytes."""
+    return app.topic(*names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")

@@ -1,4 +1,4 @@
-"""`handoff send`: leads from a file or stdin to leads.submitted."""
+"""`handoff send`: leads from a file or stdin to leads.submitted (or, with --bulk, leads.bulk)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,15 @@ def _read_messages(source: str) -> list[bytes]:
     type=click.FloatRange(0.5, 600),
     help="Seconds to wait for the broker to connect and to confirm each lead.",
 )
-def send(source: str, timeout_s: float) -> None:
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Send to the bulk lane (HANDOFF_TOPIC_BULK): decided only while no live lead waits.",
+)
+def send(source: str, timeout_s: float, bulk: bool) -> None:
     """Send JSON or JSON-lines leads from FILE (or stdin) to leads.submitted.
+
+    Use --bulk for imports and uploaded lists, so they never delay leads from live forms.
 
     Every line is sent as it is: one that is not a valid lead ends up in the dead-letter topic.
     Exits 1 with the reason when the broker does not confirm every lead; sending the same
@@ -45,11 +52,10 @@ def send(source: str, timeout_s: float) -> None:
 
     settings = settings_from()
     messages = _read_messages(source)
+    topic = settings.topics.bulk if bulk else settings.topics.submitted
     try:
-        with LeadProducer(
-            settings.kafka.servers, topic=settings.topics.submitted, timeout_s=timeout_s
-        ) as producer:
+        with LeadProducer(settings.kafka.servers, topic=topic, timeout_s=timeout_s) as producer:
             count = producer.send_many_raw((key_of(m), m) for m in messages)
     except DeliveryError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"sent {count} leads to {settings.topics.submitted}")
+    click.echo(f"sent {count} leads to {topic}")

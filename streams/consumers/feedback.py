@@ -35,6 +35,7 @@ from sinks.queue import apply_feedback
 from sinks.store import make_engine
 from streams.consumers.rewind import rewind_to_committed
 from streams.core.settings import Settings
+from streams.kafka.fetch_wait import IdleWait
 
 log = logging.getLogger(__name__)
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
@@ -92,6 +93,7 @@ class FeedbackWorker:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-feedback-db")
         self.totals: Counter[str] = Counter()
         self.stopping = asyncio.Event()
+        self.wait = IdleWait.of(settings)
 
     async def _handle(self, batch: dict[TopicPartition, list[Record]]) -> bool:
         records = [r for part in batch.values() for r in part]
@@ -119,6 +121,7 @@ class FeedbackWorker:
             await self.consumer.start()
             while not self.stopping.is_set():
                 batch = await self.consumer.getmany(timeout_ms=200, max_records=500)
+                self.wait.note(self.consumer, len(batch))
                 if not batch:
                     continue
                 if await self._handle(batch):

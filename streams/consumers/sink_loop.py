@@ -26,6 +26,7 @@ from sinks.contract import Delivered, EventKind, Item, Refused, RetryLater, Targ
 from streams.consumers.sink_items import Record, dead_letter, item_of, queue_of, topics_of, unreadable
 from streams.core import metrics
 from streams.core.settings import Settings
+from streams.kafka.fetch_wait import IdleWait
 
 log = logging.getLogger(__name__)
 FIRST_BACKOFF_S = 0.2
@@ -61,6 +62,7 @@ class SinkLoop:
         self.settings, self.spec, self.target, self.stopping = settings, spec, target, stopping
         self.name, self.group, self.queues = spec.name, spec.group, spec.queues
         self.kinds = topics_of(settings, spec.events)
+        busy_ms = settings.kafka.fetch_max_wait_ms if spec.within_s else 50
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka.servers,
             group_id=self.group,
@@ -69,9 +71,11 @@ class SinkLoop:
             auto_offset_reset="earliest",
             session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
             heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
-            fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms if spec.within_s else 50,
+            fetch_max_wait_ms=busy_ms,
             max_poll_records=target.batch_limit,
         )
+        # An idle sink asks the broker to hold its fetches longer (see streams.kafka.fetch_wait).
+        self._fetch_wait = IdleWait(busy_ms, settings.kafka.fetch_idle_wait_ms)
         self._dlq: AIOKafkaProducer | None = None
         self.started = False
 
@@ -105,6 +109,7 @@ class SinkLoop:
         limit = self.target.batch_limit
         batch = await self.consumer.getmany(timeout_ms=200, max_records=limit)
         records = [r for rs in batch.values() for r in rs]
+        self._fetch_wait.note(self.consumer, len(records))
         if records and self.spec.within_s:
             deadline = asyncio.get_running_loop().time() + self.spec.within_s
             while len(records) < limit and not self.stopping.is_set():

@@ -62,6 +62,9 @@ class KafkaSettings(Section):
     session_timeout_s: float = var("SESSION_TIMEOUT_S", 30.0, gt=0.5, le=600)
     heartbeat_interval_s: float = var("HEARTBEAT_INTERVAL_S", 3.0, gt=0.05, le=60)
     fetch_max_wait_ms: int = var("FETCH_MAX_WAIT_MS", 10, ge=0, le=5000)
+    # After a second with no records a consumer's fetches wait this long instead, so an
+    # idle system does not poll (the first lead after a quiet spell may wait up to it per hop).
+    fetch_idle_wait_ms: int = var("FETCH_IDLE_WAIT_MS", 250, ge=0, le=30_000)
     # Lets the producer pack a few ms of outputs into one request instead of one per lead
     # (measured: a third of a stream worker's CPU went to socket writes of single records).
     producer_linger_s: float = var("PRODUCER_LINGER_S", 0.005, ge=0, le=1)
@@ -100,6 +103,11 @@ class TopicSettings(Section):
     sla: str = var("TOPIC_SLA", "leads.sla")
     routing: str = var("TOPIC_ROUTING", "leads.routing")
     erasure: str = var("TOPIC_ERASURE", "leads.erasure")
+    # Imports and list uploads: decided like live leads, but only while no live lead waits.
+    bulk: str = var("TOPIC_BULK", "leads.bulk")
+    # Decided bulk leads on their way to routing, so a live lead's routing never queues
+    # behind an import's (the route agent reads both topics in turn).
+    routing_bulk: str = var("TOPIC_ROUTING_BULK", "leads.routing.bulk")
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -113,6 +121,8 @@ class TopicSettings(Section):
             self.feedback,
             self.sla,
             self.erasure,
+            self.bulk,
+            self.routing_bulk,
         )
 
 
@@ -139,11 +149,20 @@ class StreamWorkerSettings(Section):
     state_dir: Path = var("STATE_DIR", Path(".handoff"))
     web_enabled: bool = var("WEB_ENABLED", False)
     web_port: int = var("WEB_PORT", 6066, ge=0, le=65535)
+    # Leads decided per batch and produced in one go; a bulk batch is smaller, because a
+    # live lead that arrives meanwhile waits for it to finish.
+    intake_batch_size: int = var("INTAKE_BATCH_SIZE", 500, ge=1, le=10_000)
+    bulk_batch_size: int = var("BULK_BATCH_SIZE", 100, ge=1, le=10_000)
 
     @property
     def feedback_group_id(self) -> str:
         """Consumer group of the feedback consumer inside the stream workers."""
         return self.feedback_group or f"{self.group}-feedback"
+
+    @property
+    def route_group_id(self) -> str:
+        """Faust app id (and group) of the routing stage; intake consumes as ``group`` itself."""
+        return f"{self.group}-route"
 
 
 class PolicySettings(Section):

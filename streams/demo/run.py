@@ -126,8 +126,13 @@ def _print_summary(settings: Settings, acc: Accounting, stored: int, started: fl
 
 
 def _settled_lag(settings: Settings, timeout_s: float = 10.0) -> str:
-    # The configured sinks too, each in its own group.
-    groups = [settings.worker.group, settings.sink.group, *(c.group for c in load_sinks(settings.sink.file))]
+    # The route group and the configured sinks too, each in its own group.
+    groups = [
+        settings.worker.group,
+        settings.worker.route_group_id,
+        settings.sink.group,
+        *(c.group for c in load_sinks(settings.sink.file)),
+    ]
     deadline = time.monotonic() + timeout_s
     while True:
         rows = collect_lag(settings.kafka.bootstrap_servers, groups=groups)

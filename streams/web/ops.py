@@ -29,7 +29,7 @@ def _sample_lag(settings: Settings, windows: object) -> None:
 
     if not isinstance(windows, LagWindows):
         raise TypeError("expected LagWindows")
-    groups = [settings.worker.group, settings.sink.group]
+    groups = [settings.worker.group, settings.worker.route_group_id, settings.sink.group]
     windows.add(collect_lag(settings.kafka.bootstrap_servers, groups=groups, timeout_s=5.0), time.time())
     publish_lag(windows.report())
 

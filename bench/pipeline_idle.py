@@ -1,0 +1,23 @@
+"""CPU of idle processes, from /proc: the share of one core each used over a window."""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and its reaped children, in seconds."""
+    with open(f"/proc/{pid}/stat") as stat:
+        # The command name (field 2) may hold spaces; the fields after it are fixed.
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_cpu(pids: dict[str, int], seconds: float = 10.0) -> dict[str, float]:
+    """Per process, the percent of one core used over ``seconds``."""
+    before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+    start = time.monotonic()
+    time.sleep(seconds)
+    elapsed = time.monotonic() - start
+    return {name: 100 * (_cpu_seconds(pid) - before[name]) / elapsed for name, pid in pids.items()}

@@ -1,0 +1,189 @@
+"""Intake: decide submitted leads in batches, live leads before bulk ones.
+
+A plain aiokafka consumer in the stream worker group, separate from the Faust consumer
+of the routing stage: a backlog of leads to decide can no longer hold up the routing
+topic (one shared Faust fetcher stops delivering every topic once one agent's buffer is
+full). Each batch's outputs are produced in one go and the batch's offsets are committed
+only after the broker confirmed all of them; a failed send rewinds to the committed
+offsets, so every lead ends in its outcome at least once (the store writes idempotently).
+
+``leads.bulk`` is consumed by the same consumer, but a bulk batch is only taken while
+no record of ``leads.submitted`` is waiting in the fetch buffer, and it is small, so a
+live lead never waits for more than one short bulk batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
+
+import mode
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.structs import OffsetAndMetadata
+
+from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
+from streams.consumers.rewind import rewind_to_committed
+from streams.core import metrics
+from streams.core.settings import Settings
+from streams.kafka.fetch_wait import IdleWait
+from streams.logic.pipeline import Outcome
+
+log = logging.getLogger(__name__)
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+Batch: TypeAlias = dict[TopicPartition, list[Record]]
+#: Decide one raw message taken from a position.
+Decide: TypeAlias = Callable[[bytes | None, SourcePosition], Outcome]
+#: What one lead becomes on the wire: topic, key, value, headers.
+Output: TypeAlias = tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]
+
+
+def decide_batch(records: Sequence[Record], decide: Decide) -> list[tuple[Record, Outcome]]:
+    """Decide every record of a batch, in order."""
+    out = []
+    for record in records:
+        position = SourcePosition(topic=record.topic, partition=record.partition, offset=record.offset)
+        out.append((record, decide(record.value, position)))
+    return out
+
+
+class IntakeWorker:
+    """One member of the intake consumer group (the stream worker group)."""
+
+    def __init__(
+        self, settings: Settings, decide: Decide, seen: Callable[[str], bool], *, off_loop: bool
+    ) -> None:
+        self.settings = settings
+        self.decide = decide
+        self.seen = seen
+        self.off_loop = off_loop
+        kafka = settings.kafka
+        self.live_topic = settings.topics.submitted
+        self.consumer = AIOKafkaConsumer(
+            settings.topics.submitted,
+            settings.topics.bulk,
+            bootstrap_servers=kafka.servers,
+            group_id=settings.worker.group,
+            client_id="handoff-intake",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=int(kafka.session_timeout_s * 1000),
+            heartbeat_interval_ms=int(kafka.heartbeat_interval_s * 1000),
+            fetch_max_wait_ms=kafka.fetch_max_wait_ms,
+            max_poll_records=settings.worker.intake_batch_size,
+        )
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=kafka.servers,
+            client_id="handoff-intake",
+            acks="all",
+            enable_idempotence=False,
+            linger_ms=int(kafka.producer_linger_s * 1000),
+        )
+        self.wait = IdleWait.of(settings)
+        self.stopping = asyncio.Event()
+
+    def output(self, record: Record, outcome: Outcome) -> Output | None:
+        """Say where an outcome goes (None: a repeat already handled), counting it."""
+        topics = self.settings.topics
+        if isinstance(outcome, DeadLetter):
+            log.warning(
+                "dead letter %s at %s/%s/%s: %s",
+                outcome.error.value,
+                record.topic,
+                record.partition,
+                record.offset,
+                outcome.detail,
+            )
+            metrics.record_outcome("dead_letter", outcome.error.value)
+            return topics.dlq, None, outcome.model_dump_json().encode(), []
+        if self.seen(outcome.event_id):
+            log.info("event %s seen before: idempotent no-op", outcome.event_id)
+            metrics.record_outcome("no_op", "seen_before")
+            return None
+        if isinstance(outcome, NurtureEvent):
+            metrics.record_outcome("nurture", outcome.disposition.value)
+            return topics.nurture, outcome.lead_id.encode(), outcome.model_dump_json().encode(), []
+        assert isinstance(outcome, HandoffEvent)  # noqa: S101 - Outcome has three members
+        metrics.record_outcome("handoff", outcome.queue)
+        # The submitted record's timestamp rides along so the sink can time speed-to-lead.
+        stamp = [(metrics.SUBMITTED_HEADER, str(record.timestamp).encode())]
+        routing = topics.routing_bulk if record.topic == topics.bulk else topics.routing
+        return routing, outcome.queue.encode(), outcome.model_dump_json().encode(), stamp
+
+    async def next_batch(self) -> Batch:
+        """Live records if any are buffered, else a small batch of whatever comes first."""
+        live = [tp for tp in self.consumer.assignment() if tp.topic == self.live_topic]
+        if live:
+            batch: Batch = await self.consumer.getmany(*live, timeout_ms=0)
+            if batch:
+                return batch
+        size = self.settings.worker.bulk_batch_size
+        first: Batch = await self.consumer.getmany(timeout_ms=200, max_records=size)
+        return first
+
+    async def handle(self, batch: Batch) -> bool:
+        """Decide, produce and commit one batch; False when it must be retried."""
+        records = [r for part in batch.values() for r in part]
+        if self.off_loop:
+            decided = await asyncio.to_thread(decide_batch, records, self.decide)
+        else:
+            decided = decide_batch(records, self.decide)
+        try:
+            futures = []
+            for record, outcome in decided:
+                out = self.output(record, outcome)
+                if out is not None:
+                    topic, key, value, headers = out
+                    futures.append(await self.producer.send(topic, value, key=key, headers=headers))
+            await asyncio.gather(*futures)
+        except KafkaError as exc:
+            log.warning("intake outputs not confirmed (%s: %s); rewinding", type(exc).__name__, exc)
+            await rewind_to_committed(self.consumer)
+            return False
+        offsets = {tp: OffsetAndMetadata(rs[-1].offset + 1, "") for tp, rs in batch.items()}
+        try:
+            await self.consumer.commit(offsets)
+        except KafkaError as exc:
+            log.warning("intake commit failed after the outputs (redelivery is harmless): %s", exc)
+        return True
+
+    async def run(self) -> None:
+        """Consume and decide until ``stopping`` is set or the task is cancelled."""
+        delay = 0.1
+        try:
+            await self.producer.start()
+            await self.consumer.start()
+            while not self.stopping.is_set():
+                batch = await self.next_batch()
+                self.wait.note(self.consumer, len(batch))
+                if not batch:
+                    continue
+                if await self.handle(batch):
+                    delay = 0.1
+                else:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.settings.sink.retry_max_backoff_s)
+        finally:
+            await self.consumer.stop()
+            await self.producer.stop()
+
+
+class IntakeService(mode.Service):
+    """Runs one intake consumer for as long as the stream worker runs."""
+
+    def __init__(self, make: Callable[[], IntakeWorker], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.make = make
+        self.worker: IntakeWorker | None = None
+
+    @mode.Service.task
+    async def _consume(self) -> None:
+        self.worker = self.make()
+        await self.worker.run()
+
+    async def on_stop(self) -> None:
+        """Let the consumer finish its batch and leave the group."""
+        if self.worker is not None:
+            self.worker.stopping.set()
