@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from streams.cli.options import policy_at
+from streams.cli.options import counted, policy_at
 from streams.core.settings import load_settings
 
 
@@ -56,4 +56,4 @@ def accounts_import(csv_file: Path, database_url: str | None) -> None:
         click.echo(
             f"warning: owners not in the policy's reps (their leads route normally): {unknown}", err=True
         )
-    click.echo(f"imported {len(rows)} accounts: {result.inserted} new, {result.updated} updated")
+    click.echo(f"imported {counted(len(rows), 'account')}: {result.inserted} new, {result.updated} updated")

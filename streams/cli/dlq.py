@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from schemas import ErrorCode
+from streams.cli.options import counted
 from streams.core.settings import load_settings
 from streams.kafka.dlq import StoredDeadLetter, payload_bytes, read_dead_letters
 
@@ -51,7 +52,10 @@ def _with_filters(func: F) -> F:
 
 
 def _letters(since: str | None, error: str | None) -> list[StoredDeadLetter]:
+    from streams.kafka.reach import require_broker
+
     settings = load_settings()
+    require_broker(settings.kafka.bootstrap_servers)
     return list(
         read_dead_letters(
             settings.kafka.bootstrap_servers, settings.topics.dlq, since=parse_since(since), error=error
@@ -91,7 +95,7 @@ def dlq_list(since: str | None, error: str | None, as_json: bool) -> None:
                 f"{doc.event_id or '-':<30} {','.join(doc.fields) or '-'}"
             )
     if not as_json:
-        click.echo(f"{len(letters)} dead letters", err=True)
+        click.echo(counted(len(letters), "dead letter"), err=True)
 
 
 def _find(ids: tuple[str, ...], since: str | None, error: str | None) -> list[StoredDeadLetter]:
@@ -178,7 +182,7 @@ def dlq_replay(
                 )
     except DeliveryError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"replayed {len(messages)} dead letters")
+    click.echo(f"replayed {counted(len(messages), 'dead letter')}")
 
 
 def _replay_topic(stored: StoredDeadLetter, submitted: str, handoff: str) -> str:

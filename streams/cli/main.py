@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -44,14 +44,26 @@ class HandoffGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
-        except Exception:  # noqa: BLE001 - the last resort: say it is a bug, never hide the traceback
-            traceback.print_exc()
+        except OSError as exc:
+            if exc.filename is None:
+                _report_bug(ctx)
+            # A file the user named is missing, unreadable or unwritable: their fix, not a bug.
             click.echo(
-                "handoff: this is a bug in Handoff, not something you did; please report it "
-                "with the traceback above",
-                err=True,
+                f"handoff: {exc.filename}: {exc.strerror}; check the path and its permissions", err=True
             )
-            ctx.exit(EXIT_BUG)
+            ctx.exit(1)
+        except Exception:  # noqa: BLE001 - the last resort: say it is a bug, never hide the traceback
+            _report_bug(ctx)
+
+
+def _report_bug(ctx: click.Context) -> NoReturn:
+    """Print the traceback being handled, say it is a bug, exit 70."""
+    traceback.print_exc()
+    click.echo(
+        "handoff: this is a bug in Handoff, not something you did; please report it with the traceback above",
+        err=True,
+    )
+    ctx.exit(EXIT_BUG)
 
 
 @click.group(cls=HandoffGroup, epilog=EXIT_CODES)

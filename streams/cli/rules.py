@@ -117,8 +117,10 @@ def rules_simulate(
     candidate = policy_at(rules_file or settings.policy.rules_file)
     current = policy_at(against_file) if against_file else None
     if topic is not None:
+        from streams.kafka.reach import require_broker
         from streams.kafka.replay import read_topic
 
+        require_broker(settings.kafka.bootstrap_servers)
         messages = read_topic(settings.kafka.bootstrap_servers, topic)
     else:
         assert leads_file is not None  # noqa: S101 - checked above

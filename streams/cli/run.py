@@ -129,14 +129,23 @@ def broker(port: int | None, data_dir: Path | None) -> None:
 @click.command()
 def worker() -> None:
     """Run the stream workers (intake, qualification, routing) against the configured Kafka."""
+    from streams.kafka.reach import require_broker
     from streams.worker import run_stream_worker
 
-    run_stream_worker(settings_from())
+    settings = settings_from()
+    require_broker(settings.kafka.bootstrap_servers)
+    run_stream_worker(settings)
 
 
 @click.command()
 def sink() -> None:
     """Run the sink workers (handoffs into the sales queue store) against the configured Kafka."""
+    from sinks.preflight import require_store
+    from streams.kafka.reach import require_broker
     from streams.worker import run_sink_worker
 
-    run_sink_worker(settings_from())
+    settings = settings_from()
+    if not settings.database.url.startswith("sqlite"):
+        require_store(settings.database.url)  # SQLite files are migrated by the sink itself
+    require_broker(settings.kafka.bootstrap_servers)
+    run_sink_worker(settings)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from streams.cli.options import settings_from
+from streams.cli.options import counted, settings_from
 
 
 def _read_messages(source: str) -> list[bytes]:
@@ -52,4 +52,4 @@ def send(source: str, timeout_s: float) -> None:
             count = producer.send_many_raw((key_of(m), m) for m in messages)
     except DeliveryError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"sent {count} leads to {settings.topics.submitted}")
+    click.echo(f"sent {counted(count, 'lead')} to {settings.topics.submitted}")
