@@ -47,6 +47,17 @@ def require_store(url: str) -> None:
         raise SchemaOutOfDate(
             f"no database at {path} (HANDOFF_DATABASE_URL={url}): run `handoff db upgrade` to create it"
         )
+    current = reachable_revision(url)
+    head = head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"database schema is at {current or 'nothing'}, this code needs {head}: "
+            "run `handoff db upgrade` (uses HANDOFF_DATABASE_URL)"
+        )
+
+
+def reachable_revision(url: str) -> str | None:
+    """The database's revision; ``StoreUnreachable`` within seconds when its server does not answer."""
     engine = _probe_engine(url)
     try:
         try:
@@ -59,12 +70,7 @@ def require_store(url: str) -> None:
             ) from None
     finally:
         engine.dispose()
-    head = head_revision()
-    if current != head:
-        raise SchemaOutOfDate(
-            f"database schema is at {current or 'nothing'}, this code needs {head}: "
-            "run `handoff db upgrade` (uses HANDOFF_DATABASE_URL)"
-        )
+    return current
 
 
 def _safe(url: str) -> str:

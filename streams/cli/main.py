@@ -42,8 +42,12 @@ class HandoffGroup(click.Group):
         except HandoffError as exc:
             click.echo(f"handoff: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.UsageError, click.Abort, KeyboardInterrupt):
             raise
+        except click.ClickException as exc:
+            # The same one line as a Handoff error, whichever way a command reported it.
+            click.echo(f"handoff: {exc.format_message()}", err=True)
+            ctx.exit(exc.exit_code)
         except OSError as exc:
             if exc.filename is None:
                 _report_bug(ctx)

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from schemas.errors import HandoffError
 from streams.cli.options import settings_from
 
 
@@ -21,13 +22,16 @@ from streams.cli.options import settings_from
 @click.option("--logs", type=click.Path(path_type=Path), help="Write worker logs to this folder.")
 def demo(n: int, database_url: str, timeout: float, seed: int, logs: Path | None) -> None:
     """Run the whole pipeline on the embedded broker and SQLite, send N sample leads, report."""
+    from streams.cli.preflight import preflight
     from streams.demo.run import run_demo
 
     settings = settings_from(database_url=database_url)
+    preflight(settings, broker_port=None, children=2)
     sys.exit(run_demo(settings, leads=n, timeout_s=timeout, seed=seed, log_dir=logs))
 
 
-def _wait_for_signal(stack: Any) -> None:
+def _wait_for_signal(stack: Any) -> HandoffError | None:
+    """Wait for SIGINT/SIGTERM; return the failure of a child that exits before that."""
     stopping = False
 
     def _stop(signum: int, _frame: object) -> None:
@@ -37,11 +41,12 @@ def _wait_for_signal(stack: Any) -> None:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     while not stopping:
-        failed = stack.failed()
-        if failed:
-            click.echo("stopping: " + "; ".join(failed), err=True)
-            break
+        failure: HandoffError | None = stack.failure()
+        if failure is not None:
+            click.echo("stopping: a process of the stack exited", err=True)
+            return failure
         time.sleep(0.2)
+    return None
 
 
 @click.command()
@@ -69,27 +74,28 @@ def up(
     Without --data the embedded broker keeps everything in memory: stopping it loses the topics.
     """
     from sinks.store import create_schema, make_engine
+    from streams.cli.preflight import preflight
     from streams.embedded.supervisor import Stack
 
     settings = settings_from(database_url=database_url)
+    preflight(settings, broker_port=port, children=workers + sinks)
     engine = make_engine(settings.database.url)
-    create_schema(engine)
-    engine.dispose()
-    stack = Stack(settings, embedded_port=port, workers=workers, sinks=sinks, log_dir=logs, data_dir=data_dir)
-    from streams.embedded.broker import BrokerStartError
-
     try:
-        try:
-            stack.start()
-        except BrokerStartError as exc:
-            raise click.ClickException(str(exc)) from None
+        create_schema(engine)
+    finally:
+        engine.dispose()
+    stack = Stack(settings, embedded_port=port, workers=workers, sinks=sinks, log_dir=logs, data_dir=data_dir)
+    try:
+        stack.start()
         click.echo(f"bootstrap servers: {stack.settings.kafka.bootstrap_servers}")
         click.echo(f"database: {stack.settings.database.url}")
         click.echo("ready; Ctrl-C to stop", err=True)
         sys.stdout.flush()
-        _wait_for_signal(stack)
+        failure = _wait_for_signal(stack)
     finally:
         stack.stop()
+    if failure is not None:
+        raise failure
     click.echo("stopped", err=True)
 
 
@@ -103,27 +109,32 @@ def up(
 )
 def broker(port: int | None, data_dir: Path | None) -> None:
     """Run the embedded broker alone until SIGINT/SIGTERM (memory only unless --data)."""
-    from streams.embedded.broker import BrokerStartError, EmbeddedBroker
+    from schemas.errors import BrokerError
+    from streams.cli.preflight import require_free_port
+    from streams.embedded.broker import EmbeddedBroker
     from streams.kafka.topics import ensure_topics
 
+    if port is not None:
+        require_free_port(port, "--port")
     embedded = EmbeddedBroker(port, data_dir=data_dir)
     try:
-        try:
-            embedded.start()
-        except BrokerStartError as exc:
-            raise click.ClickException(str(exc)) from None
+        embedded.start()
         ensure_topics(settings_from(kafka_bootstrap_servers=embedded.bootstrap))
         click.echo(f"bootstrap servers: {embedded.bootstrap}")
         sys.stdout.flush()
 
         class _Proc:
-            def failed(self) -> list[str]:
+            def failure(self) -> HandoffError | None:
                 proc = embedded.process
-                return [] if proc is None or proc.poll() is None else [f"broker exited {proc.returncode}"]
+                if proc is None or proc.poll() is None:
+                    return None
+                return BrokerError(f"the broker exited with {proc.returncode}")
 
-        _wait_for_signal(_Proc())
+        failure = _wait_for_signal(_Proc())
     finally:
         embedded.stop()
+    if failure is not None:
+        raise failure
 
 
 @click.command()

@@ -1,0 +1,103 @@
+"""`handoff up` as a user runs it: refuses to start on a bad setup, reports a dying worker, stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+HANDOFF = [sys.executable, "-m", "streams.cli"]
+
+
+def _up(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*HANDOFF, "up", *args],
+        cwd=tmp_path,
+        env={**os.environ, "HANDOFF_DATABASE_URL": f"sqlite:///{tmp_path / 'up.db'}", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal gives it
+    )
+
+
+def _wait_ready(proc: subprocess.Popen[str]) -> None:
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "ready" in line:
+            return
+    raise AssertionError(f"never ready; exit {proc.wait()}")
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(p) for p in text.split()]
+
+
+def _cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+@pytest.fixture
+def answering_port() -> Iterator[int]:
+    """A loopback port where something already accepts connections (another broker, say)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield int(server.getsockname()[1])
+
+
+def test_up_refuses_a_bad_policy_and_a_port_that_answers(tmp_path: Path, answering_port: int) -> None:
+    (tmp_path / "bad.yaml").write_text("version: 1\nrules: [\n")
+    bad_policy = _up(tmp_path, HANDOFF_RULES_FILE=str(tmp_path / "bad.yaml"))
+    taken = _up(tmp_path, "--port", str(answering_port))
+    for proc, expected in ((bad_policy, "invalid policy"), (taken, f"--port {answering_port}")):
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 1, err
+        assert expected in err
+        assert "ready;" not in err and "Traceback" not in err
+        assert err.startswith("handoff: ")
+
+
+def test_a_worker_that_dies_stops_up_with_its_name_and_a_non_zero_exit(tmp_path: Path) -> None:
+    up = _up(tmp_path)
+    try:
+        _wait_ready(up)
+        worker = next(p for p in _children(up.pid) if _cmdline(p).endswith("streams.cli worker "))
+        os.kill(worker, signal.SIGKILL)
+        _, err = up.communicate(timeout=30)
+    finally:
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGKILL)
+    assert up.returncode == 1, err
+    assert "handoff: worker-0 exited with -9" in err
+    assert "Traceback" not in err and "stopped\n" not in err
+
+
+def test_ctrl_c_to_the_process_group_stops_workers_before_the_broker(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    up = _up(tmp_path, "--logs", str(logs))
+    try:
+        _wait_ready(up)
+        time.sleep(3)  # the workers have joined their groups
+        started = time.monotonic()
+        os.killpg(up.pid, signal.SIGINT)  # what Ctrl-C at a terminal does
+        _, err = up.communicate(timeout=30)
+        print(f"stopped in {time.monotonic() - started:.2f} s")
+    finally:
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGKILL)
+    assert up.returncode == 0, err
+    assert err.rstrip().endswith("stopped")
+    for name in ("worker-0.log", "sink-0.log"):
+        lines = (logs / name).read_text().splitlines()
+        # A broker stopped first would leave the workers logging connection errors.
+        assert not [x for x in lines if '"level": "error"' in x or '"level": "warning"' in x], name
