@@ -42,8 +42,13 @@ class HandoffGroup(click.Group):
         except HandoffError as exc:
             click.echo(f"handoff: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.UsageError, click.Abort, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except click.UsageError as exc:
+            # One line that names the option and where to read about it, exit 1 as documented.
+            where = exc.ctx.command_path if exc.ctx else "handoff"
+            click.echo(f"handoff: {exc.format_message().rstrip('.')}; see `{where} --help`", err=True)
+            ctx.exit(1)
         except click.ClickException as exc:
             # The same one line as a Handoff error, whichever way a command reported it.
             click.echo(f"handoff: {exc.format_message()}", err=True)
