@@ -59,6 +59,42 @@ async def test_a_backend_with_a_key_is_limited_only_when_refused(make_client: Ma
     assert [r.status for r in guesses] == [401, 401, 429]
 
 
+async def test_a_key_is_not_throttled_by_the_address_browsers_emptied(make_client: MakeClient) -> None:
+    client, _ = await make_client(intake_rate_burst=2, intake_rate_per_s=0.01)
+    browser = [
+        await client.post(
+            "/v1/leads", json=lead(form_id="newsletter", event_id=f"ev-mix-{i}"), headers={"Origin": SITE}
+        )
+        for i in range(3)
+    ]
+    assert [r.status for r in browser] == [202, 202, 429]  # the address's browser bucket is empty
+    keyed = await client.post("/v1/leads", json=lead(event_id="ev-mix-key"), headers={"X-Handoff-Key": KEY})
+    assert keyed.status == 202
+
+
+async def test_metrics_count_intake_requests_by_form_and_status(make_client: MakeClient) -> None:
+    client, _ = await make_client()
+    before = _intake_count(await (await client.get("/metrics")).text(), "demo-request", "202")
+    for i in range(2):
+        sent = await client.post("/v1/leads", json=lead(event_id=f"ev-m-{i}"), headers={"X-Handoff-Key": KEY})
+        assert sent.status == 202
+    bad = await client.post("/v1/leads", json=lead(employees=[1]), headers={"X-Handoff-Key": KEY})
+    assert bad.status == 422
+    text = await (await client.get("/metrics")).text()
+    assert _intake_count(text, "demo-request", "202") == before + 2
+    assert _intake_count(text, "demo-request", "422") >= 1
+    assert "handoff_intake_request_seconds_bucket" in text
+    # The sink's and the stream workers' families belong to those processes.
+    assert "handoff_sink_handoffs_total" not in text and "handoff_outcomes_total" not in text
+
+
+def _intake_count(text: str, form: str, status: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(f'handoff_intake_requests_total{{form="{form}",status="{status}"}}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 async def test_preflight_allows_only_configured_origins(make_client: MakeClient) -> None:
     client, _ = await make_client(create_topic=False)
     resp = await client.options(
