@@ -30,6 +30,7 @@ def accounts_import(csv_file: Path, database_url: str | None) -> None:
     from sinks.accounts import upsert_accounts
     from sinks.migrate import SchemaOutOfDate, require_current
     from sinks.store import create_schema, make_engine
+    from streams.desk.account_index import ACCOUNTS_POLL_S
     from streams.desk.accounts_csv import read_accounts
 
     rows, errors = read_accounts(csv_file)
@@ -57,3 +58,7 @@ def accounts_import(csv_file: Path, database_url: str | None) -> None:
             f"warning: owners not in the policy's reps (their leads route normally): {unknown}", err=True
         )
     click.echo(f"imported {counted(len(rows), 'account')}: {result.inserted} new, {result.updated} updated")
+    click.echo(
+        f"running stream workers on this database match leads to them within {ACCOUNTS_POLL_S:g} s "
+        "(they watch the accounts table)"
+    )

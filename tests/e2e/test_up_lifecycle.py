@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from streams.desk.account_index import ACCOUNTS_POLL_S
 
 pytestmark = pytest.mark.e2e
 HANDOFF = [sys.executable, "-m", "streams.cli"]
@@ -82,12 +86,72 @@ def test_a_worker_that_dies_stops_up_with_its_name_and_a_non_zero_exit(tmp_path:
     assert "Traceback" not in err and "stopped\n" not in err
 
 
-def test_ctrl_c_to_the_process_group_stops_workers_before_the_broker(tmp_path: Path) -> None:
-    logs = tmp_path / "logs"
+def _handoff_row(db: Path, event_id: str, timeout_s: float = 30) -> tuple[str | None, str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with sqlite3.connect(db) as conn:
+            row = conn.execute(
+                "select owner, handoff from sales_queue where event_id = ?", (event_id,)
+            ).fetchone()
+        if row:
+            return row[0], row[1]
+        time.sleep(0.3)
+    raise AssertionError(f"{event_id} never reached the sales queue")
+
+
+def _send(env: dict[str, str], *leads: dict[str, str]) -> None:
+    body = "\n".join(json.dumps(x, ensure_ascii=False) for x in leads)
+    subprocess.run(
+        [*HANDOFF, "send"], input=body, env=env, text=True, check=True, capture_output=True, timeout=60
+    )
+
+
+def test_running_up_applies_imported_accounts_and_ctrl_c_stops_workers_before_the_broker(
+    tmp_path: Path,
+) -> None:
+    logs, db = tmp_path / "logs", tmp_path / "up.db"
     up = _up(tmp_path, "--logs", str(logs))
     try:
+        assert up.stdout is not None
+        servers = up.stdout.readline().split(": ", 1)[1].strip()
         _wait_ready(up)
-        time.sleep(3)  # the workers have joined their groups
+        env = {
+            **os.environ,
+            "HANDOFF_DATABASE_URL": f"sqlite:///{db}",
+            "HANDOFF_KAFKA_BOOTSTRAP_SERVERS": servers,
+        }
+        when = "2026-11-25T10:00:00+09:00"
+        _send(
+            env,
+            {
+                "form_id": "demo-request",
+                "event_id": "before",
+                "submitted_at": when,
+                "email": "ken@acme-robotics.co.jp",
+            },
+        )
+        _handoff_row(db, "before")  # the workers run (and have read the accounts table: empty)
+        accounts = tmp_path / "accounts.csv"
+        accounts.write_text(
+            "domain,name,owner,employees,industry,country\n"
+            "toyota-shokki.co.jp,株式会社豊田自動織機,suzuki.yui,70000,Machinery,JP\n",
+            "utf-8",
+        )
+        imported = subprocess.run(
+            [*HANDOFF, "accounts", "import", str(accounts)],
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert imported.returncode == 0 and "within 2 s" in imported.stdout, imported.stderr
+        time.sleep(2 * ACCOUNTS_POLL_S + 0.5)
+        lead = {"form_id": "whitepaper", "submitted_at": when, "job_title": "部長", "country": "日本"}
+        _send(env, {**lead, "event_id": "after", "email": "taro@toyota-shokki.co.jp"})
+        owner, stored = _handoff_row(db, "after")
+        assert owner == "suzuki.yui" and json.loads(stored)["account"]["matched"] is True
+
         started = time.monotonic()
         os.killpg(up.pid, signal.SIGINT)  # what Ctrl-C at a terminal does
         _, err = up.communicate(timeout=30)
@@ -95,6 +159,7 @@ def test_ctrl_c_to_the_process_group_stops_workers_before_the_broker(tmp_path: P
     finally:
         if up.poll() is None:
             os.killpg(up.pid, signal.SIGKILL)
+            up.wait()
     assert up.returncode == 0, err
     assert err.rstrip().endswith("stopped")
     for name in ("worker-0.log", "sink-0.log"):
