@@ -13,6 +13,7 @@ from streams.cli.db import db
 from streams.cli.dlq import dlq
 from streams.cli.erase import erase
 from streams.cli.lag import lag
+from streams.cli.nurture import nurture
 from streams.cli.queue import queue
 from streams.cli.report import report
 from streams.cli.rules import rules
@@ -20,6 +21,7 @@ from streams.cli.run import broker, demo, sink, up, worker
 from streams.cli.schemas import schemas
 from streams.cli.send import send
 from streams.cli.serve import serve
+from streams.cli.trace import trace
 
 EXIT_CODES = """\b
 Exit codes:
@@ -98,5 +100,7 @@ for command in (
     erase,
     db,
     schemas,
+    trace,
+    nurture,
 ):
     main.add_command(command)

@@ -32,6 +32,9 @@ KAFKA_COMMANDS = [
     ("rules", "simulate", "--from-topic", "leads.submitted"),
     ("worker",),
     ("sink",),
+    ("trace", "ev-1"),
+    ("trace", "--email", "taro@example.co.jp"),
+    ("nurture", "list"),
 ]
 STORE_COMMANDS = [
     ("queue", "list"),

@@ -10,8 +10,9 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -19,6 +20,7 @@ from streams.desk.account_index import ACCOUNTS_POLL_S
 
 pytestmark = pytest.mark.e2e
 HANDOFF = [sys.executable, "-m", "streams.cli"]
+T = TypeVar("T")
 
 
 def _up(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
@@ -99,6 +101,28 @@ def _handoff_row(db: Path, event_id: str, timeout_s: float = 30) -> tuple[str | 
     raise AssertionError(f"{event_id} never reached the sales queue")
 
 
+def _trace(env: dict[str, str], *args: str) -> list[dict[str, Any]] | None:
+    """The trace reports, once the lead has an outcome."""
+    done = subprocess.run(
+        [*HANDOFF, "trace", *args, "--json"], env=env, text=True, capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode in (0, 3), done.stderr
+    reports: list[dict[str, Any]] = json.loads(done.stdout) if done.returncode == 0 else []
+    return (
+        reports if reports and all(o["kind"] != "pending" for r in reports for o in r["outcomes"]) else None
+    )
+
+
+def _wait_for(get: Callable[[], T | None], timeout_s: float = 30) -> T:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = get()
+        if found is not None:
+            return found
+        time.sleep(0.3)
+    raise AssertionError("not within the time")
+
+
 def _send(env: dict[str, str], *leads: dict[str, str]) -> None:
     body = "\n".join(json.dumps(x, ensure_ascii=False) for x in leads)
     subprocess.run(
@@ -152,6 +176,35 @@ def test_running_up_applies_imported_accounts_and_ctrl_c_stops_workers_before_th
         owner, stored = _handoff_row(db, "after")
         assert owner == "suzuki.yui" and json.loads(stored)["account"]["matched"] is True
 
+        # What happened to each lead, asked the way a user would.
+        _send(
+            env,
+            {"form_id": "newsletter", "event_id": "letter", "submitted_at": when, "email": "x.y@gmail.com"},
+        )
+        _send(env, {"form_id": "demo-request", "event_id": "broken", "email": "no-date@acme-robotics.co.jp"})
+        traced = _wait_for(lambda: _trace(env, "--email", "ＴＡＲＯ＠ＴＯＹＯＴＡ－ＳＨＯＫＫＩ．ｃｏ．ｊｐ"))
+        assert traced[0]["event_id"] == "after" and traced[0]["submitted"][0]["at"].startswith(
+            "leads.submitted/"
+        )
+        assert (
+            traced[0]["outcomes"][0]["kind"] == "handoff"
+            and traced[0]["outcomes"][0]["owner"] == "suzuki.yui"
+        )
+        assert traced[0]["now"]["owner"] == "suzuki.yui" and traced[0]["now"]["status"] == "open"
+        assert any(r.startswith("account") or "account" in r for r in traced[0]["outcomes"][0]["reasons"])
+        letter = _wait_for(lambda: _trace(env, "letter"))[0]["outcomes"][0]
+        assert letter["kind"] == "nurture" and letter["disposition"] and letter["reasons"]
+        broken = _wait_for(lambda: _trace(env, "broken"))[0]["outcomes"][0]
+        assert broken["kind"] == "dead_letter" and broken["error"] == "schema_invalid"
+        listed = subprocess.run(
+            [*HANDOFF, "nurture", "list"], env=env, text=True, capture_output=True, timeout=60, check=True
+        )
+        assert "letter" in listed.stdout and listed.stderr.strip().endswith("nurtured lead")
+        unknown = subprocess.run(
+            [*HANDOFF, "trace", "nosuch"], env=env, text=True, capture_output=True, timeout=60, check=False
+        )
+        assert unknown.returncode == 3 and unknown.stderr.startswith("handoff: no record of event id nosuch")
+
         started = time.monotonic()
         os.killpg(up.pid, signal.SIGINT)  # what Ctrl-C at a terminal does
         _, err = up.communicate(timeout=30)
@@ -165,4 +218,5 @@ def test_running_up_applies_imported_accounts_and_ctrl_c_stops_workers_before_th
     for name in ("worker-0.log", "sink-0.log"):
         lines = (logs / name).read_text().splitlines()
         # A broker stopped first would leave the workers logging connection errors.
-        assert not [x for x in lines if '"level": "error"' in x or '"level": "warning"' in x], name
+        bad = [x for x in lines if '"level": "error"' in x or '"level": "warning"' in x]
+        assert not [x for x in bad if "dead letter" not in x], name
