@@ -29,7 +29,7 @@ EMBEDDED_ENV = {
 
 
 # Workers get this long to finish their batch and commit after SIGTERM before SIGKILL.
-WORKER_STOP_S = 2.0
+WORKER_STOP_S = 1.8
 TAIL_LINES = 5
 
 

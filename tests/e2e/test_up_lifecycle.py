@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from click.testing import CliRunner, Result
 
+from streams.cli.main import main
 from streams.desk.account_index import ACCOUNTS_POLL_S
 
 pytestmark = pytest.mark.e2e
@@ -101,13 +103,16 @@ def _handoff_row(db: Path, event_id: str, timeout_s: float = 30) -> tuple[str | 
     raise AssertionError(f"{event_id} never reached the sales queue")
 
 
+def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> Result:
+    """Run a command in-process, through the same entry point and error handling as `handoff`."""
+    return CliRunner().invoke(main, list(args), env=env, input=stdin)
+
+
 def _trace(env: dict[str, str], *args: str) -> list[dict[str, Any]] | None:
     """The trace reports, once the lead has an outcome."""
-    done = subprocess.run(
-        [*HANDOFF, "trace", *args, "--json"], env=env, text=True, capture_output=True, timeout=60, check=False
-    )
-    assert done.returncode in (0, 3), done.stderr
-    reports: list[dict[str, Any]] = json.loads(done.stdout) if done.returncode == 0 else []
+    done = _cli(env, "trace", *args, "--json")
+    assert done.exit_code in (0, 3), done.output
+    reports: list[dict[str, Any]] = json.loads(done.stdout) if done.exit_code == 0 else []
     return (
         reports if reports and all(o["kind"] != "pending" for r in reports for o in r["outcomes"]) else None
     )
@@ -124,10 +129,8 @@ def _wait_for(get: Callable[[], T | None], timeout_s: float = 30) -> T:
 
 
 def _send(env: dict[str, str], *leads: dict[str, str]) -> None:
-    body = "\n".join(json.dumps(x, ensure_ascii=False) for x in leads)
-    subprocess.run(
-        [*HANDOFF, "send"], input=body, env=env, text=True, check=True, capture_output=True, timeout=60
-    )
+    sent = _cli(env, "send", stdin="\n".join(json.dumps(x, ensure_ascii=False) for x in leads))
+    assert sent.exit_code == 0, sent.output
 
 
 def test_running_up_applies_imported_accounts_and_ctrl_c_stops_workers_before_the_broker(
@@ -153,6 +156,8 @@ def test_running_up_applies_imported_accounts_and_ctrl_c_stops_workers_before_th
                 "submitted_at": when,
                 "email": "ken@acme-robotics.co.jp",
             },
+            {"form_id": "newsletter", "event_id": "letter", "submitted_at": when, "email": "x.y@gmail.com"},
+            {"form_id": "demo-request", "event_id": "broken", "email": "no-date@acme-robotics.co.jp"},
         )
         _handoff_row(db, "before")  # the workers run (and have read the accounts table: empty)
         accounts = tmp_path / "accounts.csv"
@@ -161,15 +166,8 @@ def test_running_up_applies_imported_accounts_and_ctrl_c_stops_workers_before_th
             "toyota-shokki.co.jp,株式会社豊田自動織機,suzuki.yui,70000,Machinery,JP\n",
             "utf-8",
         )
-        imported = subprocess.run(
-            [*HANDOFF, "accounts", "import", str(accounts)],
-            env=env,
-            text=True,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-        assert imported.returncode == 0 and "within 2 s" in imported.stdout, imported.stderr
+        imported = _cli(env, "accounts", "import", str(accounts))
+        assert imported.exit_code == 0 and "within 2 s" in imported.stdout, imported.output
         time.sleep(2 * ACCOUNTS_POLL_S + 0.5)
         lead = {"form_id": "whitepaper", "submitted_at": when, "job_title": "部長", "country": "日本"}
         _send(env, {**lead, "event_id": "after", "email": "taro@toyota-shokki.co.jp"})
@@ -177,11 +175,6 @@ def test_running_up_applies_imported_accounts_and_ctrl_c_stops_workers_before_th
         assert owner == "suzuki.yui" and json.loads(stored)["account"]["matched"] is True
 
         # What happened to each lead, asked the way a user would.
-        _send(
-            env,
-            {"form_id": "newsletter", "event_id": "letter", "submitted_at": when, "email": "x.y@gmail.com"},
-        )
-        _send(env, {"form_id": "demo-request", "event_id": "broken", "email": "no-date@acme-robotics.co.jp"})
         traced = _wait_for(lambda: _trace(env, "--email", "ＴＡＲＯ＠ＴＯＹＯＴＡ－ＳＨＯＫＫＩ．ｃｏ．ｊｐ"))
         assert traced[0]["event_id"] == "after" and traced[0]["submitted"][0]["at"].startswith(
             "leads.submitted/"
@@ -196,14 +189,10 @@ def test_running_up_applies_imported_accounts_and_ctrl_c_stops_workers_before_th
         assert letter["kind"] == "nurture" and letter["disposition"] and letter["reasons"]
         broken = _wait_for(lambda: _trace(env, "broken"))[0]["outcomes"][0]
         assert broken["kind"] == "dead_letter" and broken["error"] == "schema_invalid"
-        listed = subprocess.run(
-            [*HANDOFF, "nurture", "list"], env=env, text=True, capture_output=True, timeout=60, check=True
-        )
-        assert "letter" in listed.stdout and listed.stderr.strip().endswith("nurtured lead")
-        unknown = subprocess.run(
-            [*HANDOFF, "trace", "nosuch"], env=env, text=True, capture_output=True, timeout=60, check=False
-        )
-        assert unknown.returncode == 3 and unknown.stderr.startswith("handoff: no record of event id nosuch")
+        listed = _cli(env, "nurture", "list")
+        assert "letter" in listed.stdout and listed.stderr.strip().endswith("nurtured lead"), listed.output
+        unknown = _cli(env, "trace", "nosuch")
+        assert unknown.exit_code == 3 and unknown.stderr.startswith("handoff: no record of event id nosuch")
 
         started = time.monotonic()
         os.killpg(up.pid, signal.SIGINT)  # what Ctrl-C at a terminal does
