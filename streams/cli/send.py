@@ -38,18 +38,16 @@ def send(source: str, timeout_s: float) -> None:
     """Send JSON or JSON-lines leads from FILE (or stdin) to leads.submitted.
 
     Every line is sent as it is: one that is not a valid lead ends up in the dead-letter topic.
-    Exits 1 with the reason when the broker does not confirm every lead; sending the same
+    Exits 4 with the reason when the broker does not confirm every lead; sending the same
     file again is safe, as the pipeline drops a repeated event_id.
     """
-    from streams.client import DeliveryError, LeadProducer, key_of
+    from streams.client import LeadProducer, key_of
 
     settings = settings_from()
     messages = _read_messages(source)
-    try:
-        with LeadProducer(
-            settings.kafka.servers, topic=settings.topics.submitted, timeout_s=timeout_s
-        ) as producer:
-            count = producer.send_many_raw((key_of(m), m) for m in messages)
-    except DeliveryError as exc:
-        raise click.ClickException(str(exc)) from None
+    # A broker that does not confirm is a DeliveryError: one line and exit 4, like every command.
+    with LeadProducer(
+        settings.kafka.servers, topic=settings.topics.submitted, timeout_s=timeout_s
+    ) as producer:
+        count = producer.send_many_raw((key_of(m), m) for m in messages)
     click.echo(f"sent {counted(count, 'lead')} to {settings.topics.submitted}")

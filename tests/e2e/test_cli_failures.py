@@ -32,6 +32,7 @@ KAFKA_COMMANDS = [
     ("rules", "simulate", "--from-topic", "leads.submitted"),
     ("worker",),
     ("sink",),
+    ("send", "{leads}"),
     ("trace", "ev-1"),
     ("trace", "--email", "taro@example.co.jp"),
     ("nurture", "list"),
@@ -85,7 +86,8 @@ def test_a_user_error_is_one_line_and_never_a_traceback(
     elif failure == BAD_FILE:
         (tmp_path / "bad.yaml").write_text("version: 1\nrules: [\n")
         env["HANDOFF_RULES_FILE"] = str(tmp_path / "bad.yaml")
-    argv = [a.format(missing=tmp_path / "nosuch.json") for a in args]
+    (tmp_path / "leads.json").write_text('[{"form_id": "pricing", "email": "a@kougyou.co.jp"}]')
+    argv = [a.format(missing=tmp_path / "nosuch.json", leads=tmp_path / "leads.json") for a in args]
 
     result = CliRunner().invoke(main, argv, env=env, input="y\n", catch_exceptions=False)
 
