@@ -28,7 +28,7 @@ def accounts_import(csv_file: Path, database_url: str | None) -> None:
     from sqlalchemy.orm import Session
 
     from sinks.accounts import upsert_accounts
-    from sinks.migrate import SchemaOutOfDate, require_current
+    from sinks.preflight import require_store
     from sinks.store import create_schema, make_engine
     from streams.desk.account_index import ACCOUNTS_POLL_S
     from streams.desk.accounts_csv import read_accounts
@@ -43,10 +43,7 @@ def accounts_import(csv_file: Path, database_url: str | None) -> None:
         if settings.database.url.startswith("sqlite"):
             create_schema(engine)  # a scratch SQLite file: run the migrations here
         else:
-            try:
-                require_current(engine)
-            except SchemaOutOfDate as exc:
-                raise click.ClickException(str(exc)) from None
+            require_store(settings.database.url)  # reachable and migrated, or one line with the fix
         with Session(engine) as session, session.begin():
             result = upsert_accounts(session=session, rows=[vars(r) for r in rows])
     finally:

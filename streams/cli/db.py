@@ -43,9 +43,13 @@ def db_revision(message: str) -> None:
     SQLite file is fine after `handoff db upgrade`); review the file before committing it.
     """
     from sinks.migrate import SchemaOutOfDate, new_revision
+    from sinks.preflight import reachable_revision, sqlite_path
     from sinks.store import make_engine
 
-    engine = make_engine(load_settings().database.url)
+    url = load_settings().database.url
+    if sqlite_path(url) is None:
+        reachable_revision(url)
+    engine = make_engine(url)
     try:
         click.echo(new_revision(engine, message))
     except SchemaOutOfDate as exc:

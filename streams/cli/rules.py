@@ -60,8 +60,10 @@ def _index(accounts_csv: Path | None, database_url: str | None, fuzzy_min: float
             raise click.ClickException("\n".join(errors))
         return build_index(rows, fuzzy_min=fuzzy_min)
     if database_url is not None:
+        from sinks.preflight import require_store
         from streams.desk.account_index import load_index
 
+        require_store(database_url)  # asked for by name: an unreadable one is an error, not "no accounts"
         return load_index(database_url, fuzzy_min=fuzzy_min)
     return EMPTY_INDEX
 

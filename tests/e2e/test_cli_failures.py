@@ -58,7 +58,17 @@ FILE_COMMANDS = [
 def _cases() -> list[tuple[str, tuple[str, ...]]]:
     cases = [(NO_BROKER, c) for c in KAFKA_COMMANDS]
     cases += [
-        (NO_DATABASE, c) for c in [*STORE_COMMANDS, ("db", "upgrade"), ("db", "current"), ("sink",), ("up",)]
+        (NO_DATABASE, c)
+        for c in [
+            *STORE_COMMANDS,
+            ("db", "upgrade"),
+            ("db", "current"),
+            ("db", "revision", "-m", "x"),
+            ("accounts", "import", "{accounts}"),
+            ("rules", "simulate", "--leads", "{leads}", "--db", "{database}"),
+            ("sink",),
+            ("up",),
+        ]
     ]
     cases += [(UNMIGRATED, c) for c in STORE_COMMANDS]  # SQLite sinks migrate their own file
     cases += [(BAD_FILE, c) for c in FILE_COMMANDS]
@@ -87,7 +97,10 @@ def test_a_user_error_is_one_line_and_never_a_traceback(
         (tmp_path / "bad.yaml").write_text("version: 1\nrules: [\n")
         env["HANDOFF_RULES_FILE"] = str(tmp_path / "bad.yaml")
     (tmp_path / "leads.json").write_text('[{"form_id": "pricing", "email": "a@kougyou.co.jp"}]')
-    argv = [a.format(missing=tmp_path / "nosuch.json", leads=tmp_path / "leads.json") for a in args]
+    (tmp_path / "accounts.csv").write_text("domain,name,owner\nacme.co.jp,Acme,tanaka.hiro\n")
+    files = {"missing": tmp_path / "nosuch.json", "leads": tmp_path / "leads.json"}
+    database = env["HANDOFF_DATABASE_URL"]
+    argv = [a.format(**files, accounts=tmp_path / "accounts.csv", database=database) for a in args]
 
     result = CliRunner().invoke(main, argv, env=env, input="y\n", catch_exceptions=False)
 
