@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -115,3 +116,10 @@ def test_a_user_error_is_one_line_and_never_a_traceback(
     expected = {NO_BROKER: 4, NO_DATABASE: 4, UNMIGRATED: 1, BAD_FILE: 1}[failure]
     if args[:2] != ("lag", "--group"):
         assert result.exit_code == expected, output
+
+
+def test_lag_for_a_group_that_never_committed_says_so_and_exits_3(kafka: Any) -> None:
+    env = {"HANDOFF_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap}
+    result = CliRunner().invoke(main, ["lag", "--group", "nosuch-group", "--samples", "2"], env=env)
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("handoff: no commits from consumer group nosuch-group")
