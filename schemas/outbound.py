@@ -96,6 +96,9 @@ class Source(_Event):
     utm: Utm = Field(default_factory=Utm)
 
 
+MESSAGE_MAX = 2000
+
+
 class HandoffEvent(_Event):
     """A qualified lead handed to a sales queue."""
 
@@ -117,6 +120,8 @@ class HandoffEvent(_Event):
     submitted_at: AwareDatetime
     qualified_at: AwareDatetime
     sla_due_at: AwareDatetime
+    # What the person wrote in the form, capped (the full text stays out of the queue).
+    message: str | None = Field(default=None, max_length=MESSAGE_MAX)
 
 
 class NurtureEvent(_Event):

@@ -149,3 +149,30 @@ class SlaBreachRecord(Base):
         UniqueConstraint("handoff_id", "due_at", name="uq_sla_breaches_handoff_due"),
         Index("ix_sla_breaches_unpublished", "published_at"),
     )
+
+
+class DeskUser(Base):
+    """A person or tool that may use the desk; the token is kept only as a salted scrypt hash."""
+
+    __tablename__ = "desk_users"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    # The token's public half, so a sign-in finds its user without trying every hash.
+    token_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class DeskSession(Base):
+    """A signed-in browser: the cookie holds the secret, the table only its SHA-256."""
+
+    __tablename__ = "desk_sessions"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(200), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -18,7 +18,7 @@ from schemas import Feedback, FeedbackAction
 from sinks.feedback import record_feedback, set_applied
 from sinks.handoffs import RecordResult, count_by_queue, record_handoffs, recorded_event_ids
 from sinks.models import QueueItem
-from sinks.transitions import NotFound, NotYours, QueueError, Transition, check_transition
+from sinks.transitions import InvalidTransition, NotFound, NotYours, QueueError, Transition, check_transition
 
 __all__ = [
     "RecordResult",
@@ -27,12 +27,36 @@ __all__ = [
     "claim_next",
     "count_by_queue",
     "count_claimable",
+    "count_items",
     "get_item",
     "list_items",
     "mark_status",
     "record_handoffs",
+    "reassign",
     "recorded_event_ids",
 ]
+
+
+def _filtered(
+    stmt: Any,
+    *,
+    queue: str | None,
+    owner: str | None,
+    status: Collection[str] | None,
+    visible_to: tuple[str, Collection[str]] | None,
+) -> Any:
+    if queue:
+        stmt = stmt.where(QueueItem.queue == queue)
+    if owner:
+        stmt = stmt.where(QueueItem.owner == owner)
+    if status:
+        stmt = stmt.where(QueueItem.status.in_(list(status)))
+    if visible_to is not None:
+        # A rep sees their own leads, and the unassigned ones of the queues that list them.
+        rep, queues = visible_to
+        unassigned = QueueItem.owner.is_(None) & QueueItem.queue.in_(list(queues))
+        stmt = stmt.where(or_(QueueItem.owner == rep, unassigned))
+    return stmt
 
 
 def list_items(
@@ -42,17 +66,27 @@ def list_items(
     owner: str | None = None,
     status: Collection[str] | None = None,
     limit: int = 100,
+    offset: int = 0,
+    visible_to: tuple[str, Collection[str]] | None = None,
 ) -> list[QueueItem]:
     """Queue rows matching the filters, most urgent first."""
-    stmt = select(QueueItem)
-    if queue:
-        stmt = stmt.where(QueueItem.queue == queue)
-    if owner:
-        stmt = stmt.where(QueueItem.owner == owner)
-    if status:
-        stmt = stmt.where(QueueItem.status.in_(list(status)))
-    stmt = stmt.order_by(QueueItem.sla_due_at, QueueItem.queued_at, QueueItem.handoff_id).limit(limit)
-    return list(session.scalars(stmt))
+    stmt = _filtered(select(QueueItem), queue=queue, owner=owner, status=status, visible_to=visible_to)
+    stmt = stmt.order_by(QueueItem.sla_due_at, QueueItem.queued_at, QueueItem.handoff_id)
+    return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def count_items(
+    *,
+    session: Session,
+    queue: str | None = None,
+    owner: str | None = None,
+    status: Collection[str] | None = None,
+    visible_to: tuple[str, Collection[str]] | None = None,
+) -> int:
+    """How many rows match the filters (for paging)."""
+    base = select(func.count()).select_from(QueueItem)
+    stmt = _filtered(base, queue=queue, owner=owner, status=status, visible_to=visible_to)
+    return int(session.scalar(stmt) or 0)
 
 
 def get_item(*, session: Session, handoff_id: str) -> QueueItem:
@@ -228,3 +262,16 @@ def count_claimable(*, session: Session, queue: str, rep: str) -> int:
         )
         or 0
     )
+
+
+def reassign(*, session: Session, handoff_id: str, owner: str, now: datetime) -> QueueItem:
+    """Give a lead that is still being worked to another rep (a manager's move); raises QueueError."""
+    row = get_item(session=session, handoff_id=handoff_id)
+    if row.status not in ("open", "claimed", "accepted"):
+        raise InvalidTransition(f"handoff {handoff_id} is {row.status}: only leads still being worked move")
+    guard = [QueueItem.handoff_id == handoff_id, QueueItem.status == row.status]
+    guard.append(QueueItem.owner.is_(None) if row.owner is None else QueueItem.owner == row.owner)
+    done = session.execute(update(QueueItem).where(*guard).values(owner=owner, updated_at=now))
+    if not done.rowcount:  # type: ignore[attr-defined]
+        raise QueueError(f"handoff {handoff_id} changed while you acted on it; look again")
+    return get_item(session=session, handoff_id=handoff_id)

@@ -22,6 +22,7 @@ from streams.cli.schemas import schemas
 from streams.cli.send import send
 from streams.cli.serve import serve
 from streams.cli.trace import trace
+from streams.cli.users import users
 
 EXIT_CODES = """\b
 Exit codes:
@@ -102,5 +103,6 @@ for command in (
     schemas,
     trace,
     nurture,
+    users,
 ):
     main.add_command(command)

@@ -84,17 +84,44 @@ def list_cmd(
 
 
 @queue.command("next")
-@click.option("--queue", "queue_name", required=True, help="The queue to take from.")
+@click.option("--queue", "queue_name", help="The queue to take from (default: every queue that lists you).")
 @_REP
 @JSON
-def next_cmd(queue_name: str, rep: str, as_json: bool) -> None:
-    """Claim the most urgent open lead of a queue (one that is unassigned or already yours)."""
+def next_cmd(queue_name: str | None, rep: str, as_json: bool) -> None:
+    """Claim the most urgent open lead (unassigned or already yours) of a queue, or of all your queues."""
+    from streams.desk.access import queues_of
+
     with open_desk() as desk:
-        done = desk.claim_next(queue=queue_name, rep=rep)
+        if queue_name:
+            done = desk.claim_next(queue=queue_name, rep=rep)
+        else:
+            mine = queues_of(desk.policy, rep, "rep")
+            if not mine:
+                raise click.ClickException(f"{rep} is on no queue roster of the policy: pass --queue")
+            done = desk.claim_most_urgent(queues=mine, rep=rep)
     if done is None:
-        click.echo(f"nothing to claim in {queue_name}", err=True)
+        click.echo(f"nothing to claim in {queue_name or ', '.join(mine)}", err=True)
         sys.exit(3)
     _print_done(done, as_json)
+
+
+@queue.command("show")
+@click.argument("handoff_id")
+@click.option("--tz", "zone", help="Time zone for the deadline (default: the rep's in the policy, or UTC).")
+@click.option("--rep", envvar="HANDOFF_REP", help="Whose time zone to use (or set HANDOFF_REP).")
+@JSON
+def show_cmd(handoff_id: str, zone: str | None, rep: str | None, as_json: bool) -> None:
+    """Everything needed to call a lead: contact, message, reasons, deadline in your time zone."""
+    from streams.cli.lead_text import render_lead
+    from streams.desk.access import zone_of
+
+    with open_desk() as desk:
+        try:
+            item = desk.item(handoff_id)
+        except QueueError as exc:
+            raise click.ClickException(str(exc)) from None
+        tz = zone or zone_of(desk.policy, rep or "", desk.settings.desk.timezone)
+    click.echo(json.dumps(item, ensure_ascii=False, indent=2) if as_json else render_lead(item, tz))
 
 
 def _action_command(name: str, action: FeedbackAction, help_text: str, with_reason: bool) -> click.Command:

@@ -53,7 +53,7 @@ def _stored(settings: Settings, event_ids: list[str]) -> tuple[dict[str, dict[st
     from sinks.preflight import require_store
     from sinks.store import make_engine
     from sinks.trace import stored_for
-    from streams.desk.sales_desk import view
+    from streams.desk.lead_view import view
 
     try:
         require_store(settings.database.url)

@@ -187,6 +187,17 @@ class DeskSettings(Section):
     lost_reasons: Codes = var("LOST_REASONS", DEFAULT_LOST_REASONS)
     # Events recorded in the database but not confirmed by the broker are re-sent after this long.
     outbox_retry_after_s: float = var("OUTBOX_RETRY_AFTER_S", 30.0, ge=0, le=86400)
+    # Who may use the desk listener: "token" (users in the database), "proxy" (an SSO
+    # proxy's header, trusted only from HANDOFF_DESK_TRUSTED_PROXIES), "none" (loopback only).
+    auth: Literal["token", "proxy", "none"] = var("DESK_AUTH", "token")
+    proxy_header: str = var("DESK_PROXY_HEADER", "X-Forwarded-Email", min_length=1)
+    trusted_proxies: Codes = var("DESK_TRUSTED_PROXIES", ())
+    session_ttl_s: float = var("DESK_SESSION_TTL_S", 12 * 3600.0, ge=60, le=30 * 86400)
+    signin_rate_per_s: float = var("DESK_SIGNIN_RATE_PER_S", 0.1, gt=0, le=1000)
+    signin_burst: int = var("DESK_SIGNIN_BURST", 5, ge=1, le=1000)
+    page_size: int = var("DESK_PAGE_SIZE", 50, ge=5, le=500)
+    # Deadlines are shown in the rep's policy time zone; this is for everyone else.
+    timezone: str = var("DESK_TIMEZONE", "UTC")
 
     @field_validator("reject_reasons", "lost_reasons", mode="before")
     @classmethod
@@ -197,6 +208,31 @@ class DeskSettings(Section):
             bad = [v for v in value if not (isinstance(v, str) and v.replace("_", "").isalnum())]
             if bad or not value:
                 raise ValueError("expected comma-separated codes like not_a_fit,spam")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        import ipaddress
+
+        if isinstance(value, str):
+            value = tuple(v.strip() for v in value.split(",") if v.strip())
+        for net in value if isinstance(value, list | tuple) else ():
+            try:
+                ipaddress.ip_network(str(net), strict=False)
+            except ValueError:
+                raise ValueError(f"{net!r} is not an address or CIDR like 10.0.0.0/8") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError):
+            raise ValueError(f"{value!r} is not an IANA time zone like Asia/Tokyo") from None
         return value
 
 

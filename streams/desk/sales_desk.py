@@ -20,55 +20,16 @@ from schemas import Erasure, Feedback, FeedbackAction
 from sinks import queue as ops
 from sinks.erase import ErasureResult, erase_person
 from sinks.funnel import FunnelRow, funnel
-from sinks.models import QueueItem
 from sinks.store import make_engine
-from sinks.transitions import as_utc
 from streams.core.settings import Settings
+from streams.desk.lead_view import view
 from streams.kafka.producer import DeliveryError
 from streams.kafka.publish import EventPublisher
 from streams.logic.lead import lead_id_for
 from streams.logic.normalise import normalise_email
+from streams.logic.policy import Policy
 
 log = logging.getLogger(__name__)
-
-_VIEW = (
-    "handoff_id",
-    "lead_id",
-    "queue",
-    "owner",
-    "stage",
-    "score",
-    "status",
-    "email",
-    "full_name",
-    "company",
-    "country",
-    "submissions",
-    "outcome",
-    "reason",
-    "breaches",
-)
-_TIMES = (
-    "submitted_at",
-    "queued_at",
-    "sla_due_at",
-    "claimed_at",
-    "decided_at",
-    "first_touch_at",
-    "closed_at",
-)
-
-
-def view(row: QueueItem) -> dict[str, Any]:
-    """A queue row as plain JSON-ready data."""
-    out: dict[str, Any] = {k: getattr(row, k) for k in _VIEW}
-    for key in _TIMES:
-        value = getattr(row, key)
-        out[key] = as_utc(value).isoformat() if value else None
-    source = (row.handoff or {}).get("source") or {}
-    out["form_id"] = source.get("form_id")
-    out["job_title"] = ((row.handoff or {}).get("contact") or {}).get("job_title")
-    return out
 
 
 @dataclass(frozen=True)
@@ -89,6 +50,7 @@ class SalesDesk:
         self.engine = engine or make_engine(settings.database.url)
         self._owns_engine = engine is None
         self.publisher = publisher or EventPublisher(settings)
+        self._policy: Policy | None = None
 
     def reasons(self, action: FeedbackAction) -> Collection[str] | None:
         """The reason codes an action accepts (None: it takes none)."""
@@ -105,11 +67,58 @@ class SalesDesk:
         owner: str | None = None,
         status: Collection[str] | None = None,
         limit: int = 100,
+        offset: int = 0,
+        visible_to: tuple[str, Collection[str]] | None = None,
     ) -> list[dict[str, Any]]:
-        """Rows matching the filters, most urgent first."""
+        """Rows matching the filters, most urgent first (``visible_to``: only what that rep may see)."""
         with Session(self.engine) as session:
-            rows = ops.list_items(session=session, queue=queue, owner=owner, status=status, limit=limit)
+            rows = ops.list_items(
+                session=session,
+                queue=queue,
+                owner=owner,
+                status=status,
+                limit=limit,
+                offset=offset,
+                visible_to=visible_to,
+            )
             return [view(r) for r in rows]
+
+    def count(
+        self,
+        *,
+        queue: str | None = None,
+        owner: str | None = None,
+        status: Collection[str] | None = None,
+        visible_to: tuple[str, Collection[str]] | None = None,
+    ) -> int:
+        """How many rows match the filters."""
+        with Session(self.engine) as session:
+            return ops.count_items(
+                session=session, queue=queue, owner=owner, status=status, visible_to=visible_to
+            )
+
+    @property
+    def policy(self) -> Policy:
+        """The qualification policy (rosters and reps' time zones), read once."""
+        if self._policy is None:
+            from streams.logic.policy_file import load_policy
+
+            self._policy = load_policy(self.settings.policy.rules_file)
+        return self._policy
+
+    def claim_most_urgent(self, *, queues: Collection[str], rep: str) -> Done | None:
+        """Claim the most urgent open lead across ``queues`` for ``rep``."""
+        waiting = self.items(status=("open",), limit=1, visible_to=(rep, queues))
+        for queue in dict.fromkeys(i["queue"] for i in waiting):
+            done = self.claim_next(queue=queue, rep=rep)
+            if done is not None:
+                return done
+        # Someone took it meanwhile: fall back to each queue in turn.
+        for queue in queues:
+            done = self.claim_next(queue=queue, rep=rep)
+            if done is not None:
+                return done
+        return None
 
     def claimable(self, *, queue: str, rep: str) -> int:
         """How many open leads ``rep`` could claim next in ``queue``."""
@@ -152,6 +161,13 @@ class SalesDesk:
             )
             item = view(row)
         return Done(item, self._publish(event))
+
+    def reassign(self, *, handoff_id: str, owner: str) -> dict[str, Any]:
+        """Move a lead still being worked to another rep; raises QueueError."""
+        with Session(self.engine) as session, session.begin():
+            return view(
+                ops.reassign(session=session, handoff_id=handoff_id, owner=owner, now=datetime.now(UTC))
+            )
 
     def funnel(self, by: str) -> list[FunnelRow]:
         """Funnel statistics grouped by rule, form, source, campaign or queue."""

@@ -16,6 +16,7 @@ from typing import Any
 from kafka import KafkaAdminClient
 
 from streams.kafka.offsets import end_offsets
+from streams.lag.table import render_grouped
 
 __all__ = [
     "PartitionLag",
@@ -109,28 +110,17 @@ def lag_as_json(rows: Sequence[PartitionLag]) -> list[dict[str, object]]:
 
 def render_lag_table(rows: Sequence[PartitionLag]) -> str:
     """Render an aligned plain-text table with a line totalling the lag of each group."""
-    header = ("GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG")
-    if not rows:
-        return "no committed consumer-group offsets"
-    lines: list[tuple[str, ...]] = [header]
-    ordered = sorted(rows, key=lambda r: (r.group, r.topic, r.partition))
-    for index, row in enumerate(ordered):
-        committed = "-" if row.committed is None else str(row.committed)
-        lines.append((row.group, row.topic, str(row.partition), committed, str(row.end), str(row.lag)))
-        if index + 1 == len(ordered) or ordered[index + 1].group != row.group:
-            total = sum(r.lag for r in ordered if r.group == row.group)
-            lines.append((row.group, "TOTAL", "", "", "", str(total)))
-    widths = [max(len(line[col]) for line in lines) for col in range(len(header))]
-    # Names read best left-aligned, numbers right-aligned.
-    numeric = (False, False, True, True, True, True)
-    out = []
-    for line in lines:
-        cells = [
-            cell.rjust(width) if is_num else cell.ljust(width)
-            for cell, width, is_num in zip(line, widths, numeric, strict=True)
-        ]
-        out.append("  ".join(cells).rstrip())
-    return "\n".join(out)
+    return render_grouped(
+        sorted(rows, key=lambda r: (r.group, r.topic, r.partition)),
+        header=("GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG"),
+        numeric=(False, False, True, True, True, True),
+        cells=lambda r: (r.group, r.topic, str(r.partition), _committed(r.committed), str(r.end), str(r.lag)),
+        total=lambda group, mine: (group, "TOTAL", "", "", "", str(sum(r.lag for r in mine))),
+    )
+
+
+def _committed(offset: int | None) -> str:
+    return "-" if offset is None else str(offset)
 
 
 def _list_group_ids(admin: Any) -> list[str]:

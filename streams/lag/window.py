@@ -8,20 +8,15 @@ from dataclasses import asdict, dataclass
 
 from streams.lag.collect import PartitionLag
 from streams.lag.status import FAILING, Sample, Status, evaluate_group, time_lag
+from streams.lag.table import render_grouped
 
 __all__ = ["LagReport", "LagWindows", "render_report_table", "report_as_json"]
 
 
 @dataclass(frozen=True)
-class LagReport:
+class LagReport(PartitionLag):
     """Lag of one group on one partition with its status over the window."""
 
-    group: str
-    topic: str
-    partition: int
-    committed: int | None
-    end: int
-    lag: int
     status: Status
     time_lag_s: float | None
 
@@ -88,47 +83,27 @@ def _seconds(value: float | None) -> str:
 
 def render_report_table(reports: Sequence[LagReport]) -> str:
     """An aligned table with a line per group giving total lag, max time lag and worst status."""
-    if not reports:
-        return "no committed consumer-group offsets"
-    header = ("GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "TIME-LAG-S", "STATUS")
-    lines: list[tuple[str, ...]] = [header]
     order = list(Status)
-    for index, row in enumerate(reports):
-        committed = "-" if row.committed is None else str(row.committed)
-        lines.append(
-            (
-                row.group,
-                row.topic,
-                str(row.partition),
-                committed,
-                str(row.end),
-                str(row.lag),
-                _seconds(row.time_lag_s),
-                row.status.value,
-            )
-        )
-        if index + 1 == len(reports) or reports[index + 1].group != row.group:
-            mine = [r for r in reports if r.group == row.group]
-            times = [r.time_lag_s for r in mine if r.time_lag_s is not None]
-            worst = max((r.status for r in mine), key=order.index)
-            lines.append(
-                (
-                    row.group,
-                    "TOTAL",
-                    "",
-                    "",
-                    "",
-                    str(sum(r.lag for r in mine)),
-                    _seconds(max(times) if times else None),
-                    worst.value,
-                )
-            )
-    widths = [max(len(line[col]) for line in lines) for col in range(len(header))]
-    numeric = (False, False, True, True, True, True, True, False)
-    return "\n".join(
-        "  ".join(
-            cell.rjust(w) if num else cell.ljust(w)
-            for cell, w, num in zip(line, widths, numeric, strict=True)
-        ).rstrip()
-        for line in lines
+
+    def total(group: str, mine: list[LagReport]) -> tuple[str, ...]:
+        times = [r.time_lag_s for r in mine if r.time_lag_s is not None]
+        worst = max((r.status for r in mine), key=order.index)
+        lag = str(sum(r.lag for r in mine))
+        return (group, "TOTAL", "", "", "", lag, _seconds(max(times) if times else None), worst.value)
+
+    return render_grouped(
+        reports,
+        header=("GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "TIME-LAG-S", "STATUS"),
+        numeric=(False, False, True, True, True, True, True, False),
+        cells=lambda r: (
+            r.group,
+            r.topic,
+            str(r.partition),
+            "-" if r.committed is None else str(r.committed),
+            str(r.end),
+            str(r.lag),
+            _seconds(r.time_lag_s),
+            r.status.value,
+        ),
+        total=total,
     )

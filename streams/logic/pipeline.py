@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from schemas import DeadLetter, Disposition, ErrorCode, HandoffEvent, NurtureEvent, SourcePosition
+from schemas.outbound import MESSAGE_MAX
 from streams.logic.assign import Ledger, choose_owner, sla_due
 from streams.logic.decode import DecodeFailure, decode_lead, payload_text
 from streams.logic.enrich import Enricher, run_enrichers
@@ -93,6 +94,7 @@ def judge(lead: Lead, policy: Policy, now: datetime, *, deadline: bool = True) -
         submitted_at=lead.submitted_at,
         qualified_at=now,
         sla_due_at=sla_due(policy, queue, decision.stage, decision.owner, now) if deadline else now,
+        message=lead.message[:MESSAGE_MAX] if lead.message else None,
     )
 
 

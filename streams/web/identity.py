@@ -15,9 +15,6 @@ from aiohttp import web
 Role = Literal["rep", "manager", "integration"]
 ROLES: tuple[Role, ...] = ("rep", "manager", "integration")
 
-# Where the sign-in middleware leaves the identity on the request.
-IDENTITY = "handoff.identity"
-
 
 @dataclass(frozen=True)
 class Identity:
@@ -26,6 +23,10 @@ class Identity:
     name: str
     role: Role
     email: str | None = None
+
+
+# Where the sign-in middleware leaves the identity on the request.
+IDENTITY = web.RequestKey("handoff.identity", Identity)
 
 
 def _json_error(cls: type[web.HTTPException], code: str, detail: str) -> web.HTTPException:

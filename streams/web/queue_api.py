@@ -1,7 +1,8 @@
-"""The sales queue as a JSON API: the same operations as `handoff queue`, for sales tools.
+"""The sales queue as a JSON API on the desk: the same operations as `handoff queue`, for sales tools.
 
-Who is acting comes from the ``rep`` field (or the ``X-Handoff-Rep`` header set by
-an authenticating proxy); this service does no authentication of its own.
+Who is acting is the signed-in identity (``Authorization: Bearer``, a session, or the SSO
+proxy), never a field of the body: a ``rep`` sees and works their own leads and the
+unassigned ones of their queues; a ``manager`` and an ``integration`` user see every queue.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from aiohttp import web
 from schemas import FeedbackAction
 from sinks.transitions import BadReason, InvalidTransition, NotFound, NotYours, QueueError
 from streams.core.settings import Settings
+from streams.desk.access import may_see, queues_of
 from streams.desk.sales_desk import SalesDesk
+from streams.web.identity import Identity, require_role
 
 DESK_KEY = web.AppKey("sales_desk", SalesDesk)
 T = TypeVar("T")
@@ -68,59 +71,86 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _rep(request: web.Request, body: dict[str, Any]) -> str:
-    rep = request.headers.get("X-Handoff-Rep") or body.get("rep")
-    if not isinstance(rep, str) or not rep.strip():
+def visibility(desk: SalesDesk, who: Identity) -> tuple[str, list[str]] | None:
+    """The row filter for a rep (their name and queues); None for roles that see every queue."""
+    return (who.name, queues_of(desk.policy, who.name, who.role)) if who.role == "rep" else None
+
+
+def _forbidden(detail: str) -> web.Response:
+    return _error(403, "forbidden", detail)
+
+
+def _int(request: web.Request, name: str, default: int, top: int) -> int:
+    try:
+        value = int(request.query.get(name, str(default)))
+    except ValueError:
         raise web.HTTPUnprocessableEntity(
-            text='{"error": "rep_required", "detail": "say who is acting: rep or X-Handoff-Rep"}',
+            text=f'{{"error": "bad_{name}", "detail": "{name} must be a number"}}',
             content_type="application/json",
-        )
-    return rep.strip()
+        ) from None
+    return max(0, min(value, top))
 
 
 async def list_queue(request: web.Request) -> web.Response:
-    """GET /api/queue?queue=&owner=&status=&limit=."""
-    q = request.query
+    """GET /api/queue?queue=&owner=&status=&limit=&offset=: a page of leads and the total."""
+    who = require_role(request, "rep", "manager", "integration")
+    desk, q = desk_of(request), request.query
+    seen = visibility(desk, who)
+    queue = q.get("queue") or None
+    if seen is not None and queue is not None and queue not in seen[1]:
+        return _forbidden(f"{who.name} is not on the roster of {queue}")
+    filters: dict[str, Any] = {
+        "queue": queue,
+        "owner": q.get("owner") or None,
+        "status": q.getall("status", []) or None,
+        "visible_to": seen,
+    }
+    limit, offset = _int(request, "limit", 100, 1000), _int(request, "offset", 0, 10**9)
+    items = await in_thread(request, desk.items, limit=limit, offset=offset, **filters)
+    total = await in_thread(request, desk.count, **filters)
+    return web.json_response({"items": items, "total": total, "offset": offset, "limit": limit})
+
+
+async def _visible(request: web.Request, who: Identity, handoff_id: str) -> dict[str, Any] | web.Response:
+    desk = desk_of(request)
     try:
-        limit = min(int(q.get("limit", "100")), 1000)
-    except ValueError:
-        return _error(422, "bad_limit", "limit must be a number")
-    items = await in_thread(
-        request,
-        desk_of(request).items,
-        queue=q.get("queue") or None,
-        owner=q.get("owner") or None,
-        status=q.getall("status", []) or None,
-        limit=limit,
-    )
-    return web.json_response({"items": items})
+        item = await in_thread(request, desk.item, handoff_id=handoff_id)
+    except QueueError as exc:
+        return queue_error(exc)
+    if not may_see(desk.policy, who.name, who.role, item):
+        return _forbidden(f"handoff {handoff_id} is not yours or in one of your queues")
+    return item
 
 
 async def get_handoff(request: web.Request) -> web.Response:
     """GET /api/handoffs/{handoff_id}."""
-    try:
-        item = await in_thread(request, desk_of(request).item, handoff_id=request.match_info["handoff_id"])
-    except QueueError as exc:
-        return queue_error(exc)
-    return web.json_response(item)
+    who = require_role(request, "rep", "manager", "integration")
+    item = await _visible(request, who, request.match_info["handoff_id"])
+    return item if isinstance(item, web.Response) else web.json_response(item)
 
 
 async def claim_next(request: web.Request) -> web.Response:
-    """POST /api/queue/{queue}/next {"rep": ...}: the claimed lead, or null when none is waiting."""
-    rep = _rep(request, await _body(request))
-    done = await in_thread(request, desk_of(request).claim_next, queue=request.match_info["queue"], rep=rep)
+    """POST /api/queue/{queue}/next: the claimed lead, or null when none is waiting."""
+    who = require_role(request, "rep", "manager")
+    desk, queue = desk_of(request), request.match_info["queue"]
+    if queue not in queues_of(desk.policy, who.name, who.role):
+        return _forbidden(f"{who.name} is not on the roster of {queue}")
+    done = await in_thread(request, desk.claim_next, queue=queue, rep=who.name)
     if done is None:
         return web.json_response({"item": None, "published": None})
     return web.json_response({"item": done.item, "published": done.published})
 
 
 async def act(request: web.Request) -> web.Response:
-    """POST /api/handoffs/{handoff_id}/{claim|accept|reject|contacted|won|lost} {"rep", "reason"}."""
+    """POST /api/handoffs/{handoff_id}/{claim|accept|reject|contacted|won|lost} {"reason"}."""
+    who = require_role(request, "rep", "manager", "integration")
     action = ACTIONS.get(request.match_info["action"])
     if action is None:
         return _error(404, "unknown_action", f"use one of {', '.join(ACTIONS)}")
     body = await _body(request)
-    rep = _rep(request, body)
+    seen = await _visible(request, who, request.match_info["handoff_id"])
+    if isinstance(seen, web.Response):
+        return seen
     reason = body.get("reason")
     try:
         done = await in_thread(
@@ -128,7 +158,7 @@ async def act(request: web.Request) -> web.Response:
             desk_of(request).act,
             handoff_id=request.match_info["handoff_id"],
             action=action,
-            rep=rep,
+            rep=who.name,
             reason=reason if isinstance(reason, str) else None,
         )
     except QueueError as exc:
@@ -136,8 +166,25 @@ async def act(request: web.Request) -> web.Response:
     return web.json_response({"item": done.item, "published": done.published})
 
 
+async def assign(request: web.Request) -> web.Response:
+    """POST /api/handoffs/{handoff_id}/assign {"owner": REP}: a manager moves a lead to a rep of its queue."""
+    require_role(request, "manager")
+    desk, owner = desk_of(request), (await _body(request)).get("owner")
+    handoff_id = request.match_info["handoff_id"]
+    try:
+        item = await in_thread(request, desk.item, handoff_id=handoff_id)
+        roster = desk.policy.queues.get(item["queue"])
+        if not isinstance(owner, str) or roster is None or owner not in roster.reps:
+            return _error(422, "bad_owner", f"owner must be a rep on the roster of {item['queue']}")
+        moved = await in_thread(request, desk.reassign, handoff_id=handoff_id, owner=owner)
+    except QueueError as exc:
+        return queue_error(exc)
+    return web.json_response({"item": moved})
+
+
 async def reasons(request: web.Request) -> web.Response:
     """GET /api/reasons: the codes reject and lost accept."""
+    require_role(request, "rep", "manager", "integration")
     settings = desk_of(request).settings
     return web.json_response(
         {"reject": list(settings.desk.reject_reasons), "lost": list(settings.desk.lost_reasons)}
@@ -145,7 +192,8 @@ async def reasons(request: web.Request) -> web.Response:
 
 
 async def funnel(request: web.Request) -> web.Response:
-    """GET /api/report/funnel?by=rule|form|source|campaign|queue."""
+    """GET /api/report/funnel?by=rule|form|source|campaign|queue (managers and tools)."""
+    require_role(request, "manager", "integration")
     by = request.query.get("by", "rule")
     try:
         rows = await in_thread(request, desk_of(request).funnel, by=by)
@@ -172,6 +220,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     app.router.add_get("/api/queue", list_queue)
     app.router.add_post("/api/queue/{queue}/next", claim_next)
     app.router.add_get("/api/handoffs/{handoff_id}", get_handoff)
+    app.router.add_post("/api/handoffs/{handoff_id}/assign", assign)
     app.router.add_post("/api/handoffs/{handoff_id}/{action}", act)
     app.router.add_get("/api/reasons", reasons)
     app.router.add_get("/api/report/funnel", funnel)

@@ -114,7 +114,7 @@ def site(settings_for: Callable[..., Settings], tmp_path: Path) -> Iterator[Site
     env = {**os.environ, **settings.to_env()}
     children: list[subprocess.Popen[bytes]] = []
     try:
-        for role in (["worker"], ["sink"], ["serve", "--port", str(port)]):
+        for role in (["worker"], ["sink"], ["serve", "--only", "intake", "--port", str(port)]):
             with open(logs / f"{role[0]}.log", "ab") as out:
                 children.append(
                     subprocess.Popen(

@@ -20,7 +20,7 @@ from streams.demo.samples import sample_messages
 from streams.embedded.broker import free_port
 from streams.kafka.topics import ensure_topics
 from streams.web import ops
-from streams.web.app import build_web_app
+from streams.web.app import build_desk_app, build_web_app
 from tests.reliability.harness import Outcomes, Workers, send, wait_for_ledger, wait_until_accounted
 
 pytestmark = pytest.mark.integration
@@ -120,7 +120,8 @@ async def test_service_exports_lag_gauges_and_readiness(
     committer.commit({tp: OffsetAndMetadata(3, None, -1)})
     committer.close(autocommit=False)
 
-    client = TestClient(TestServer(build_web_app(settings)))
+    # The desk listener, signed in as the local user (no sign-in is allowed on loopback).
+    client = TestClient(TestServer(build_desk_app(settings.replace(desk_auth="none"))))
     await client.start_server()
     try:
         labels = {"group": settings.worker.group, "topic": settings.topics.submitted, "partition": "1"}

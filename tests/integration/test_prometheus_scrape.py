@@ -71,8 +71,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """`handoff up` (worker and sink metrics on their own ports) and `handoff serve` beside it."""
-    broker, metrics, web = free_port(), free_port(), free_port()
-    while metrics + 1 in (broker, web):
+    broker, metrics, web, desk = free_port(), free_port(), free_port(), free_port()
+    while metrics + 1 in (broker, web, desk):
         metrics = free_port()
     forms = tmp_path / "forms.yaml"
     forms.write_text(yaml.safe_dump({"forms": {"demo-request": {"api_key_envs": ["SCRAPE_KEY"]}}}))
@@ -83,6 +83,8 @@ def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
         "HANDOFF_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{broker}",
         "HANDOFF_FORMS_FILE": str(forms),
         "HANDOFF_LAG_INTERVAL_S": "1",
+        # The desk listener serves /metrics; "none" lets a loopback scraper in without sign-in.
+        "HANDOFF_DESK_AUTH": "none",
         "SCRAPE_KEY": KEY,
     }
     up = subprocess.Popen(
@@ -100,13 +102,13 @@ def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
                 break
         serve_env = {k: v for k, v in env.items() if k != "HANDOFF_METRICS_PORT"}
         serve = subprocess.Popen(
-            [*HANDOFF, "serve", "--port", str(web)],
+            [*HANDOFF, "serve", "--port", str(web), "--desk-port", str(desk)],
             env=serve_env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        targets = {"worker": metrics, "sink": metrics + 1, "serve": web}
+        targets = {"worker": metrics, "sink": metrics + 1, "serve": desk}
         for port in targets.values():
             _wait(lambda p=port: _get(f"http://127.0.0.1:{p}/metrics"), f"/metrics on {port}")
         yield {"targets": targets, "env": env, "web": web}
