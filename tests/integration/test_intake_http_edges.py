@@ -6,9 +6,11 @@ import asyncio
 import socket
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from streams.embedded.broker import EmbeddedBroker
-from tests.integration.intake_support import KEY, SITE, MakeClient, lead
+from streams.web.app import build_desk_app
+from tests.integration.intake_support import KEY, SITE, Client, MakeClient, lead
 from tests.topic_reader import read_topic
 
 pytestmark = pytest.mark.integration
@@ -73,14 +75,24 @@ async def test_a_key_is_not_throttled_by_the_address_browsers_emptied(make_clien
 
 
 async def test_metrics_count_intake_requests_by_form_and_status(make_client: MakeClient) -> None:
-    client, _ = await make_client()
-    before = _intake_count(await (await client.get("/metrics")).text(), "demo-request", "202")
+    client, settings = await make_client()
+    # /metrics is on the desk listener of the same process.
+    desk: Client = TestClient(TestServer(build_desk_app(settings.replace(desk_auth="none"))))
+    await desk.start_server()
+    try:
+        await _count_intake(client, desk)
+    finally:
+        await desk.close()
+
+
+async def _count_intake(client: Client, desk: Client) -> None:
+    before = _intake_count(await (await desk.get("/metrics")).text(), "demo-request", "202")
     for i in range(2):
         sent = await client.post("/v1/leads", json=lead(event_id=f"ev-m-{i}"), headers={"X-Handoff-Key": KEY})
         assert sent.status == 202
     bad = await client.post("/v1/leads", json=lead(employees=[1]), headers={"X-Handoff-Key": KEY})
     assert bad.status == 422
-    text = await (await client.get("/metrics")).text()
+    text = await (await desk.get("/metrics")).text()
     assert _intake_count(text, "demo-request", "202") == before + 2
     assert _intake_count(text, "demo-request", "422") >= 1
     assert "handoff_intake_request_seconds_bucket" in text
