@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, select
+from sqlalchemy import Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sinks.models import Base
@@ -68,3 +68,9 @@ def upsert_accounts(*, session: Session, rows: Iterable[Mapping[str, Any]]) -> I
 def all_accounts(*, session: Session) -> list[AccountRecord]:
     """Return every account, oldest first."""
     return list(session.scalars(select(AccountRecord).order_by(AccountRecord.id)))
+
+
+def accounts_marker(*, session: Session) -> str:
+    """A cheap fingerprint of the table (rows, newest change) that every import changes."""
+    count, newest = session.execute(select(func.count(), func.max(AccountRecord.updated_at))).one()
+    return f"{count}/{newest}"

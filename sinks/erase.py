@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from sinks.models import HandoffRecord, QueueItem
@@ -57,6 +57,14 @@ def redact(handoff: dict[str, Any], handoff_id: str) -> dict[str, Any]:
     out["source"] = {"form_id": source.get("form_id"), "utm": source.get("utm") or {}}
     out["erased"] = True
     return out
+
+
+def count_person(*, session: Session, lead_id: str, email: str | None = None) -> int:
+    """How many queue rows still hold this person's data."""
+    match = QueueItem.lead_id == lead_id
+    if email:
+        match = or_(match, QueueItem.email == email)
+    return int(session.scalar(select(func.count()).select_from(QueueItem).where(match)) or 0)
 
 
 def erase_person(*, session: Session, lead_id: str, now: datetime, email: str | None = None) -> ErasureResult:

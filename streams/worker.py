@@ -30,6 +30,10 @@ def _serve_metrics(app: faust.App, settings: Settings) -> None:
 
 def run_stream_worker(settings: Settings) -> None:
     """Create the topics, then run the Faust agents."""
+    from streams.core.metrics import STREAM_WORKER_FAMILIES
+    from streams.core.metrics_http import own_families
+
+    own_families(STREAM_WORKER_FAMILIES)
     install_masking()
     ensure_topics(settings)
     app = create_app(settings)
@@ -51,7 +55,10 @@ def run_stream_worker(settings: Settings) -> None:
 def run_sink_worker(settings: Settings) -> None:
     """Create the topics, then write handoffs to the sales queue store."""
     from streams.consumers.sink import run_sink
+    from streams.core.metrics import SINK_FAMILIES
+    from streams.core.metrics_http import own_families
 
+    own_families(SINK_FAMILIES)
     install_masking()
     logging.config.dictConfig(logging_config(settings.log.level, settings.log.format))
     ensure_topics(settings)

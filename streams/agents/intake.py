@@ -13,7 +13,7 @@ import faust
 from schemas import SourcePosition
 from streams.consumers.intake import IntakeService, IntakeWorker
 from streams.core.settings import Settings
-from streams.desk.account_index import load_index
+from streams.desk.account_index import ACCOUNTS_POLL_S, load_index, load_marker
 from streams.logic.enrich import AccountMatcher, Enricher
 from streams.logic.pipeline import Outcome, decide
 from streams.logic.policy_file import load_policy
@@ -59,12 +59,25 @@ def register(app: faust.App, settings: Settings) -> Any:
     off_loop = any(e.timeout_s is not None for e in enrichers)
     log.info("intake: policy %s, %d accounts", policy.version, len(matcher.index))
 
+    marker = [load_marker(settings.database.url)]
+
     @app.timer(interval=settings.policy.accounts_refresh_s)  # type: ignore[untyped-decorator,unused-ignore]
     async def refresh_accounts() -> None:
         # The index is swapped whole, so a lead sees either the old or the new one.
         matcher.index = await asyncio.to_thread(
             load_index, settings.database.url, fuzzy_min=settings.policy.account_match_min
         )
+
+    @app.timer(interval=ACCOUNTS_POLL_S)  # type: ignore[untyped-decorator,unused-ignore]
+    async def watch_accounts() -> None:
+        # `handoff accounts import` changes the table's fingerprint: reload within seconds.
+        now = await asyncio.to_thread(load_marker, settings.database.url)
+        if now is not None and now != marker[0]:
+            marker[0] = now
+            matcher.index = await asyncio.to_thread(
+                load_index, settings.database.url, fuzzy_min=settings.policy.account_match_min
+            )
+            log.info("intake: accounts changed, %d accounts", len(matcher.index))
 
     def decide_one(raw: bytes | None, position: SourcePosition) -> Outcome:
         return decide(raw, position, policy, enrichers=enrichers)

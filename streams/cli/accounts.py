@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from streams.cli.options import policy_at
+from streams.cli.options import counted, policy_at
 from streams.core.settings import load_settings
 
 
@@ -28,8 +28,9 @@ def accounts_import(csv_file: Path, database_url: str | None) -> None:
     from sqlalchemy.orm import Session
 
     from sinks.accounts import upsert_accounts
-    from sinks.migrate import SchemaOutOfDate, require_current
+    from sinks.preflight import require_store
     from sinks.store import create_schema, make_engine
+    from streams.desk.account_index import ACCOUNTS_POLL_S
     from streams.desk.accounts_csv import read_accounts
 
     rows, errors = read_accounts(csv_file)
@@ -42,10 +43,7 @@ def accounts_import(csv_file: Path, database_url: str | None) -> None:
         if settings.database.url.startswith("sqlite"):
             create_schema(engine)  # a scratch SQLite file: run the migrations here
         else:
-            try:
-                require_current(engine)
-            except SchemaOutOfDate as exc:
-                raise click.ClickException(str(exc)) from None
+            require_store(settings.database.url)  # reachable and migrated, or one line with the fix
         with Session(engine) as session, session.begin():
             result = upsert_accounts(session=session, rows=[vars(r) for r in rows])
     finally:
@@ -56,4 +54,8 @@ def accounts_import(csv_file: Path, database_url: str | None) -> None:
         click.echo(
             f"warning: owners not in the policy's reps (their leads route normally): {unknown}", err=True
         )
-    click.echo(f"imported {len(rows)} accounts: {result.inserted} new, {result.updated} updated")
+    click.echo(f"imported {counted(len(rows), 'account')}: {result.inserted} new, {result.updated} updated")
+    click.echo(
+        f"running stream workers on this database match leads to them within {ACCOUNTS_POLL_S:g} s "
+        "(they watch the accounts table)"
+    )

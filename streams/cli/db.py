@@ -16,9 +16,13 @@ def db() -> None:
 def db_upgrade() -> None:
     """Migrate HANDOFF_DATABASE_URL to the newest schema (safe to run again)."""
     from sinks.migrate import upgrade
+    from sinks.preflight import reachable_revision, sqlite_path
     from sinks.store import make_engine
 
-    engine = make_engine(load_settings().database.url)
+    url = load_settings().database.url
+    if sqlite_path(url) is None:
+        reachable_revision(url)  # a server that does not answer: say so within seconds
+    engine = make_engine(url)
     try:
         before, after = upgrade(engine)
     finally:
@@ -39,9 +43,13 @@ def db_revision(message: str) -> None:
     SQLite file is fine after `handoff db upgrade`); review the file before committing it.
     """
     from sinks.migrate import SchemaOutOfDate, new_revision
+    from sinks.preflight import reachable_revision, sqlite_path
     from sinks.store import make_engine
 
-    engine = make_engine(load_settings().database.url)
+    url = load_settings().database.url
+    if sqlite_path(url) is None:
+        reachable_revision(url)
+    engine = make_engine(url)
     try:
         click.echo(new_revision(engine, message))
     except SchemaOutOfDate as exc:
@@ -53,11 +61,13 @@ def db_revision(message: str) -> None:
 @db.command("current")
 def db_current() -> None:
     """Print the database's schema revision and the one this code needs."""
-    from sinks.migrate import current_revision, head_revision
-    from sinks.store import make_engine
+    from sinks.migrate import head_revision
+    from sinks.preflight import reachable_revision, sqlite_path
 
-    engine = make_engine(load_settings().database.url)
-    try:
-        click.echo(f"database: {current_revision(engine) or 'not migrated'}; code: {head_revision()}")
-    finally:
-        engine.dispose()
+    url = load_settings().database.url
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        current = f"no file at {path}"  # asking must not create it
+    else:
+        current = reachable_revision(url) or "not migrated"
+    click.echo(f"database: {current}; code: {head_revision()}")

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from schemas import ErrorCode
+from streams.cli.options import counted
 from streams.core.settings import load_settings
 from streams.kafka.dlq import StoredDeadLetter, payload_bytes, read_dead_letters
 
@@ -51,7 +52,10 @@ def _with_filters(func: F) -> F:
 
 
 def _letters(since: str | None, error: str | None) -> list[StoredDeadLetter]:
+    from streams.kafka.reach import require_broker
+
     settings = load_settings()
+    require_broker(settings.kafka.bootstrap_servers)
     return list(
         read_dead_letters(
             settings.kafka.bootstrap_servers, settings.topics.dlq, since=parse_since(since), error=error
@@ -91,7 +95,7 @@ def dlq_list(since: str | None, error: str | None, as_json: bool) -> None:
                 f"{doc.event_id or '-':<30} {','.join(doc.fields) or '-'}"
             )
     if not as_json:
-        click.echo(f"{len(letters)} dead letters", err=True)
+        click.echo(counted(len(letters), "dead letter"), err=True)
 
 
 def _find(ids: tuple[str, ...], since: str | None, error: str | None) -> list[StoredDeadLetter]:
@@ -142,7 +146,7 @@ def dlq_replay(
     message that still fails lands in the dead-letter topic again under a new id; one that
     passes is processed like any other (a repeated event_id is an idempotent no-op).
     """
-    from streams.client import DeliveryError, LeadProducer
+    from streams.client import LeadProducer
 
     settings = load_settings()
     if not ids and since is None and error is None:
@@ -168,17 +172,13 @@ def dlq_replay(
         for dead_id, topic, _body in messages:
             click.echo(f"would replay {dead_id} to {topic}")
         return
-    try:
-        for topic in sorted({t for _i, t, _b in messages}):
-            with LeadProducer(settings.kafka.servers, topic=topic) as producer:
-                producer.send_many_raw(
-                    (_key(topic == settings.topics.handoff, body), body)
-                    for _i, t, body in messages
-                    if t == topic
-                )
-    except DeliveryError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"replayed {len(messages)} dead letters")
+    # A broker that does not confirm is a DeliveryError: one line and exit 4, like every command.
+    for topic in sorted({t for _i, t, _b in messages}):
+        with LeadProducer(settings.kafka.servers, topic=topic) as producer:
+            producer.send_many_raw(
+                (_key(topic == settings.topics.handoff, body), body) for _i, t, body in messages if t == topic
+            )
+    click.echo(f"replayed {counted(len(messages), 'dead letter')}")
 
 
 def _replay_topic(stored: StoredDeadLetter, submitted: str, handoff: str) -> str:

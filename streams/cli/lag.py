@@ -8,10 +8,17 @@ import time
 
 import click
 
+from schemas.errors import HandoffError
 from streams.core.settings import load_settings
 
 # Exit status when a partition is STALL or STOP, so scripts and probes can alert on it.
 EXIT_FAILING = 2
+
+
+class NoSuchGroup(HandoffError):
+    """A group asked for with --group has committed nothing: nothing to report."""
+
+    exit_code = 3
 
 
 @click.command()
@@ -48,6 +55,7 @@ def lag(
     group commits elsewhere; STOP the group committed nothing in the window; REWIND the
     committed offset went back. Exits 2 when any partition is STALL or STOP.
     """
+    from streams.kafka.reach import require_broker
     from streams.lag.collect import collect_lag
     from streams.lag.window import (
         LagWindows,
@@ -57,13 +65,21 @@ def lag(
     )
 
     settings = load_settings()
+    require_broker(settings.kafka.bootstrap_servers)
     windows = LagWindows(window if watch else samples)
     wanted = list(groups) or None
     taken = 0
     try:
         while True:
-            windows.add(collect_lag(settings.kafka.bootstrap_servers, groups=wanted), time.time())
+            rows = collect_lag(settings.kafka.bootstrap_servers, groups=wanted)
+            windows.add(rows, time.time())
             taken += 1
+            missing = sorted(set(groups) - {r.group for r in rows})
+            if taken == 1 and missing and not watch:
+                raise NoSuchGroup(
+                    f"no commits from consumer group {', '.join(missing)} at "
+                    f"{settings.kafka.bootstrap_servers}; run `handoff lag` without --group to see the groups"
+                )
             if watch:
                 reports = windows.report()
                 if as_json:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -13,6 +13,7 @@ from streams.cli.db import db
 from streams.cli.dlq import dlq
 from streams.cli.erase import erase
 from streams.cli.lag import lag
+from streams.cli.nurture import nurture
 from streams.cli.queue import queue
 from streams.cli.report import report
 from streams.cli.rules import rules
@@ -21,6 +22,7 @@ from streams.cli.schemas import schemas
 from streams.cli.send import send
 from streams.cli.serve import serve
 from streams.cli.sinks import sinks
+from streams.cli.trace import trace
 from streams.cli.users import users
 
 EXIT_CODES = """\b
@@ -44,16 +46,37 @@ class HandoffGroup(click.Group):
         except HandoffError as exc:
             click.echo(f"handoff: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
-        except Exception:  # noqa: BLE001 - the last resort: say it is a bug, never hide the traceback
-            traceback.print_exc()
+        except click.UsageError as exc:
+            # One line that names the option and where to read about it, exit 1 as documented.
+            where = exc.ctx.command_path if exc.ctx else "handoff"
+            click.echo(f"handoff: {exc.format_message().rstrip('.')}; see `{where} --help`", err=True)
+            ctx.exit(1)
+        except click.ClickException as exc:
+            # The same one line as a Handoff error, whichever way a command reported it.
+            click.echo(f"handoff: {exc.format_message()}", err=True)
+            ctx.exit(exc.exit_code)
+        except OSError as exc:
+            if exc.filename is None:
+                _report_bug(ctx)
+            # A file the user named is missing, unreadable or unwritable: their fix, not a bug.
             click.echo(
-                "handoff: this is a bug in Handoff, not something you did; please report it "
-                "with the traceback above",
-                err=True,
+                f"handoff: {exc.filename}: {exc.strerror}; check the path and its permissions", err=True
             )
-            ctx.exit(EXIT_BUG)
+            ctx.exit(1)
+        except Exception:  # noqa: BLE001 - the last resort: say it is a bug, never hide the traceback
+            _report_bug(ctx)
+
+
+def _report_bug(ctx: click.Context) -> NoReturn:
+    """Print the traceback being handled, say it is a bug, exit 70."""
+    traceback.print_exc()
+    click.echo(
+        "handoff: this is a bug in Handoff, not something you did; please report it with the traceback above",
+        err=True,
+    )
+    ctx.exit(EXIT_BUG)
 
 
 @click.group(cls=HandoffGroup, epilog=EXIT_CODES)
@@ -79,6 +102,8 @@ for command in (
     erase,
     db,
     schemas,
+    trace,
+    nurture,
     users,
     sinks,
 ):

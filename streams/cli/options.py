@@ -19,9 +19,12 @@ JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 def open_desk(settings: Settings | None = None) -> SalesDesk:
     """Open the sales desk over the configured store and broker."""
+    from sinks.preflight import require_store
     from streams.desk.sales_desk import SalesDesk
 
-    return SalesDesk(settings or load_settings())
+    settings = settings or load_settings()
+    require_store(settings.database.url)
+    return SalesDesk(settings)
 
 
 def policy_at(path: Path | None) -> Policy:
@@ -35,3 +38,8 @@ def policy_at(path: Path | None) -> Policy:
 def settings_from(**overrides: Any) -> Settings:
     """Settings from the environment, with the options the user gave on top."""
     return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the noun in the right number: "1 lead", "2 leads", "1 dead letter"."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"

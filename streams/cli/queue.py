@@ -33,9 +33,11 @@ def render_items(items: list[dict[str, Any]]) -> str:
     lines = [head]
     for i in items:
         who = " / ".join(x for x in (i["company"], i["full_name"]) if x) or "(erased)"
+        # A closed row says how it closed: won, lost or erased.
+        status = (i.get("outcome") or i["status"]) if i["status"] == "closed" else i["status"]
         lines.append(
             f"{i['handoff_id']:<36}  {i['queue']:<13}{i['stage']:<6}{i['score']:>5}  "
-            f"{i['status']:<9}{(i['owner'] or '-'):<15}{_when(i['sla_due_at']):<18}{who}"
+            f"{status:<9}{(i['owner'] or '-'):<15}{_when(i['sla_due_at']):<18}{who}"
         )
     return "\n".join(lines)
 

@@ -60,8 +60,10 @@ def _index(accounts_csv: Path | None, database_url: str | None, fuzzy_min: float
             raise click.ClickException("\n".join(errors))
         return build_index(rows, fuzzy_min=fuzzy_min)
     if database_url is not None:
+        from sinks.preflight import require_store
         from streams.desk.account_index import load_index
 
+        require_store(database_url)  # asked for by name: an unreadable one is an error, not "no accounts"
         return load_index(database_url, fuzzy_min=fuzzy_min)
     return EMPTY_INDEX
 
@@ -117,8 +119,10 @@ def rules_simulate(
     candidate = policy_at(rules_file or settings.policy.rules_file)
     current = policy_at(against_file) if against_file else None
     if topic is not None:
+        from streams.kafka.reach import require_broker
         from streams.kafka.replay import read_topic
 
+        require_broker(settings.kafka.bootstrap_servers)
         messages = read_topic(settings.kafka.bootstrap_servers, topic)
     else:
         assert leads_file is not None  # noqa: S101 - checked above

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from schemas.errors import HandoffError
 from streams.cli.options import settings_from
 
 
@@ -40,10 +41,12 @@ def demo(
     catch: bool,
 ) -> None:
     """Run the whole pipeline on the embedded broker and SQLite, send N sample leads, report."""
+    from streams.cli.preflight import preflight
     from streams.demo.run import run_demo
 
     if not catch:
         settings = settings_from(database_url=database_url, sinks_file=sinks_file)
+        preflight(settings, broker_port=None, children=2)
         sys.exit(run_demo(settings, leads=n, timeout_s=timeout, seed=seed, log_dir=logs))
     from streams.demo.catcher import Catcher, show_catch
 
@@ -53,6 +56,7 @@ def demo(
         os.environ.update(catcher.env())  # the sink worker inherits the catcher's URLs and secret
         with tempfile.TemporaryDirectory() as folder:
             settings = settings_from(database_url=database_url, sinks_file=catcher.sinks_file(Path(folder)))
+            preflight(settings, broker_port=None, children=2)
             code = run_demo(
                 settings, leads=n, timeout_s=timeout, seed=seed, log_dir=logs, before_stop=show_catch(catcher)
             )
@@ -61,7 +65,8 @@ def demo(
     sys.exit(code)
 
 
-def _wait_for_signal(stack: Any) -> None:
+def _wait_for_signal(stack: Any) -> HandoffError | None:
+    """Wait for SIGINT/SIGTERM; return the failure of a child that exits before that."""
     stopping = False
 
     def _stop(signum: int, _frame: object) -> None:
@@ -71,11 +76,12 @@ def _wait_for_signal(stack: Any) -> None:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     while not stopping:
-        failed = stack.failed()
-        if failed:
-            click.echo("stopping: " + "; ".join(failed), err=True)
-            break
+        failure: HandoffError | None = stack.failure()
+        if failure is not None:
+            click.echo("stopping: a process of the stack exited", err=True)
+            return failure
         time.sleep(0.2)
+    return None
 
 
 @click.command()
@@ -103,27 +109,28 @@ def up(
     Without --data the embedded broker keeps everything in memory: stopping it loses the topics.
     """
     from sinks.store import create_schema, make_engine
+    from streams.cli.preflight import preflight
     from streams.embedded.supervisor import Stack
 
     settings = settings_from(database_url=database_url)
+    preflight(settings, broker_port=port, children=workers + sinks)
     engine = make_engine(settings.database.url)
-    create_schema(engine)
-    engine.dispose()
-    stack = Stack(settings, embedded_port=port, workers=workers, sinks=sinks, log_dir=logs, data_dir=data_dir)
-    from streams.embedded.broker import BrokerStartError
-
     try:
-        try:
-            stack.start()
-        except BrokerStartError as exc:
-            raise click.ClickException(str(exc)) from None
+        create_schema(engine)
+    finally:
+        engine.dispose()
+    stack = Stack(settings, embedded_port=port, workers=workers, sinks=sinks, log_dir=logs, data_dir=data_dir)
+    try:
+        stack.start()
         click.echo(f"bootstrap servers: {stack.settings.kafka.bootstrap_servers}")
         click.echo(f"database: {stack.settings.database.url}")
         click.echo("ready; Ctrl-C to stop", err=True)
         sys.stdout.flush()
-        _wait_for_signal(stack)
+        failure = _wait_for_signal(stack)
     finally:
         stack.stop()
+    if failure is not None:
+        raise failure
     click.echo("stopped", err=True)
 
 
@@ -137,40 +144,54 @@ def up(
 )
 def broker(port: int | None, data_dir: Path | None) -> None:
     """Run the embedded broker alone until SIGINT/SIGTERM (memory only unless --data)."""
-    from streams.embedded.broker import BrokerStartError, EmbeddedBroker
+    from schemas.errors import BrokerError
+    from streams.cli.preflight import require_free_port
+    from streams.embedded.broker import EmbeddedBroker
     from streams.kafka.topics import ensure_topics
 
+    if port is not None:
+        require_free_port(port, "--port")
     embedded = EmbeddedBroker(port, data_dir=data_dir)
     try:
-        try:
-            embedded.start()
-        except BrokerStartError as exc:
-            raise click.ClickException(str(exc)) from None
+        embedded.start()
         ensure_topics(settings_from(kafka_bootstrap_servers=embedded.bootstrap))
         click.echo(f"bootstrap servers: {embedded.bootstrap}")
         sys.stdout.flush()
 
         class _Proc:
-            def failed(self) -> list[str]:
+            def failure(self) -> HandoffError | None:
                 proc = embedded.process
-                return [] if proc is None or proc.poll() is None else [f"broker exited {proc.returncode}"]
+                if proc is None or proc.poll() is None:
+                    return None
+                return BrokerError(f"the broker exited with {proc.returncode}")
 
-        _wait_for_signal(_Proc())
+        failure = _wait_for_signal(_Proc())
     finally:
         embedded.stop()
+    if failure is not None:
+        raise failure
 
 
 @click.command()
 def worker() -> None:
     """Run the stream workers (intake, qualification, routing) against the configured Kafka."""
+    from streams.kafka.reach import require_broker
     from streams.worker import run_stream_worker
 
-    run_stream_worker(settings_from())
+    settings = settings_from()
+    require_broker(settings.kafka.bootstrap_servers)
+    run_stream_worker(settings)
 
 
 @click.command()
 def sink() -> None:
     """Run the sink workers (handoffs into the sales queue store) against the configured Kafka."""
+    from sinks.preflight import require_store
+    from streams.kafka.reach import require_broker
     from streams.worker import run_sink_worker
 
-    run_sink_worker(settings_from())
+    settings = settings_from()
+    if not settings.database.url.startswith("sqlite"):
+        require_store(settings.database.url)  # SQLite files are migrated by the sink itself
+    require_broker(settings.kafka.bootstrap_servers)
+    run_sink_worker(settings)

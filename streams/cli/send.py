@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from streams.cli.options import settings_from
+from streams.cli.options import counted, settings_from
 
 
 def _read_messages(source: str) -> list[bytes]:
@@ -45,17 +45,15 @@ def send(source: str, timeout_s: float, bulk: bool) -> None:
     Use --bulk for imports and uploaded lists, so they never delay leads from live forms.
 
     Every line is sent as it is: one that is not a valid lead ends up in the dead-letter topic.
-    Exits 1 with the reason when the broker does not confirm every lead; sending the same
+    Exits 4 with the reason when the broker does not confirm every lead; sending the same
     file again is safe, as the pipeline drops a repeated event_id.
     """
-    from streams.client import DeliveryError, LeadProducer, key_of
+    from streams.client import LeadProducer, key_of
 
     settings = settings_from()
     messages = _read_messages(source)
     topic = settings.topics.bulk if bulk else settings.topics.submitted
-    try:
-        with LeadProducer(settings.kafka.servers, topic=topic, timeout_s=timeout_s) as producer:
-            count = producer.send_many_raw((key_of(m), m) for m in messages)
-    except DeliveryError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"sent {count} leads to {topic}")
+    # A broker that does not confirm is a DeliveryError: one line and exit 4, like every command.
+    with LeadProducer(settings.kafka.servers, topic=topic, timeout_s=timeout_s) as producer:
+        count = producer.send_many_raw((key_of(m), m) for m in messages)
+    click.echo(f"sent {counted(count, 'lead')} to {topic}")

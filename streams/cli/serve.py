@@ -18,7 +18,13 @@ from streams.cli.options import settings_from
     "--only", type=click.Choice(["intake", "desk"]), help="Run one listener (separate deployments)."
 )
 def serve(host: str, port: int, desk_host: str, desk_port: int, only: str | None) -> None:
-    """Run the public intake (POST /v1/leads) and the sales desk until SIGINT/SIGTERM."""
+    """Run the public intake (POST /v1/leads) and the sales desk until SIGINT/SIGTERM.
+
+    \b
+    Who may post which form, with which keys and from which origins: HANDOFF_FORMS_FILE
+    (without it every form is refused). Desk sign-in: HANDOFF_DESK_AUTH (token, proxy or
+    none), users from `handoff users add`. The desk listens on loopback unless told otherwise.
+    """
     from streams.web.app import run_web
 
     def ready(name: str, url: str) -> None:

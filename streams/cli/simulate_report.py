@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -11,10 +12,28 @@ from streams.logic.simulate import Change, Row, Summary
 _BAR = 40
 
 
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text``: wide (CJK, full-width) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _table(title: str, rows: Sequence[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
-    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
-    return [title, "  " + fmt.format(*header), *("  " + fmt.format(*r) for r in rows), ""]
+    """Numbers right-aligned, text left-aligned, padded by display width so columns line up."""
+    cells = [tuple(str(c) for c in r) for r in (header, *rows)]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(header))]
+    numeric = [
+        all(r[i].lstrip("-").isdigit() for r in cells[1:]) and len(cells) > 1 for i in range(len(header))
+    ]
+
+    def line(row: tuple[str, ...]) -> str:
+        parts = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - _width(cell))
+            last = i == len(row) - 1
+            parts.append(pad + cell if numeric[i] else cell + ("" if last else pad))
+        return "  " + "  ".join(parts)
+
+    return [title, *(line(r) for r in cells), ""]
 
 
 def render_summary(s: Summary, version: str) -> str:

@@ -20,12 +20,13 @@ T = TypeVar("T")
 
 @contextmanager
 def _session() -> Iterator[Session]:
-    from sinks.migrate import require_current
+    from sinks.preflight import require_store
     from sinks.store import make_engine
 
-    engine = make_engine(load_settings().database.url)
+    url = load_settings().database.url
+    require_store(url)  # reported with the fix; a missing SQLite file is never created empty
+    engine = make_engine(url)
     try:
-        require_current(engine)
         with Session(engine) as session, session.begin():
             yield session
     finally:

@@ -30,6 +30,8 @@ _PAYLOAD_LOGGERS = (
     "faust.transport.drivers.aiokafka",
 )
 _DATE_LIKE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}")
+# The end of an access log's request line: what follows is a status code and a size.
+_ACCESS_REQUEST_END = re.compile(r'HTTP/\d(?:\.\d)?"\s+$')
 
 
 def _mask_email(match: re.Match[str]) -> str:
@@ -42,6 +44,8 @@ def _mask_phone(match: re.Match[str]) -> str:
     digits = [c for c in text if c.isdigit()]
     if len(digits) < 7 or _DATE_LIKE.match(text):
         return text  # dates and short numbers (offsets, counts) are not phone numbers
+    if _ACCESS_REQUEST_END.search(match.string, max(0, match.start() - 16), match.start()):
+        return text  # "GET /metrics HTTP/1.1" 200 1234: a status code and a size
     return "***" + "".join(digits[-2:])
 
 

@@ -28,6 +28,26 @@ SINK_BATCH = Histogram(
 )
 SINK_ROWS = Counter("handoff_sink_handoffs_total", "Handoffs applied by the sink, by result.", ["result"])
 SINK_FAILURES = Counter("handoff_sink_write_failures_total", "Batches the store refused (retried).")
+INTAKE_REQUESTS = Counter(
+    "handoff_intake_requests_total",
+    "Lead intake requests by form (a configured form id, else 'unknown') and HTTP status.",
+    ["form", "status"],
+)
+INTAKE_SECONDS = Histogram(
+    "handoff_intake_request_seconds",
+    "Time to answer a lead intake request, including Kafka's confirmation of an accepted lead.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+# The families each kind of process fills; a process shows only its own (see metrics_http).
+STREAM_WORKER_FAMILIES = ("handoff_outcomes", "handoff_dead_letters")
+SINK_FAMILIES = (
+    "handoff_submit_to_queued_seconds",
+    "handoff_sink_batch_seconds",
+    "handoff_sink_handoffs",
+    "handoff_sink_write_failures",
+)
+INTAKE_FAMILIES = ("handoff_intake_requests", "handoff_intake_request_seconds")
 
 
 def record_outcome(outcome: str, reason: str) -> None:

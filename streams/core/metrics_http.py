@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 Probe = Callable[[], Awaitable[tuple[bool, str]]]
+# Our families start so; the client library's process and runtime families are always shown.
+_OURS = ("handoff_", "kafka_")
+_owned: set[str] = set()
+
+
+def own_families(names: Iterable[str]) -> None:
+    """Declare metric families this process fills; our other families stay out of its /metrics.
+
+    Every module registers its metrics on import, so a process that imports the intake
+    would otherwise show empty sink and outcome families that belong to other processes.
+    """
+    _owned.update(names)
+
+
+class _Owned(Collector):
+    def collect(self) -> Iterator[Metric]:
+        for metric in REGISTRY.collect():
+            if not metric.name.startswith(_OURS) or metric.name in _owned:
+                yield metric
 
 
 async def metrics_response(_request: web.Request) -> web.Response:
-    """Render every registered metric in the Prometheus text format."""
-    body = generate_latest(REGISTRY)
+    """Render this process's metric families in the Prometheus text format."""
+    body = generate_latest(_Owned())
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

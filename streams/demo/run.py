@@ -118,7 +118,8 @@ def _print_summary(settings: Settings, acc: Accounting, stored: int, started: fl
     for disposition, n in sorted(acc.nurture.items()):
         print(f"  {disposition:<21} {n:6d}")
     for error, n in sorted(acc.dead.items()):
-        print(f"  dead letter: {error:<8} {n:6d}")
+        label = f"dead letter: {error}"
+        print(f"  {label:<21} {n:6d}")
     print("\nSales queues (rows; submissions include repeat visits attached to an open row):")
     print(f"  {'queue':<14}{'stage':<7}{'status':<9}{'rows':>6}{'submissions':>13}")
     for queue, stage, status, n, subs in rows:

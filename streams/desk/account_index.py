@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sinks.accounts import AccountRecord, all_accounts
+from sinks.accounts import AccountRecord, accounts_marker, all_accounts
 from sinks.store import read_or
 from streams.logic.accounts import EMPTY_INDEX, AccountIndex, KnownAccount, build_index
+
+# How often stream workers look at the accounts table's fingerprint (one small query).
+ACCOUNTS_POLL_S = 2.0
 
 
 def known(record: AccountRecord) -> KnownAccount:
@@ -28,4 +31,15 @@ def load_index(database_url: str, *, fuzzy_min: float = 0.88) -> AccountIndex:
         fallback=EMPTY_INDEX,
         what="accounts",
         meanwhile="matching leads to no account until the next refresh",
+    )
+
+
+def load_marker(database_url: str) -> str | None:
+    """The accounts table's fingerprint (None while the database cannot be read)."""
+    return read_or(
+        database_url,
+        lambda session: accounts_marker(session=session),
+        fallback=None,
+        what="accounts marker",
+        meanwhile="new accounts apply at the next full refresh",
     )

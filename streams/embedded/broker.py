@@ -117,6 +117,8 @@ class EmbeddedBroker:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
+            # Its own session: a Ctrl-C at the terminal must not stop it before the workers.
+            start_new_session=True,
             preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
         )
         try:

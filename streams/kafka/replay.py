@@ -7,7 +7,16 @@ import time
 from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped,unused-ignore]
 
 from schemas import SourcePosition
+from schemas.errors import BrokerError, ConfigError
 from streams.kafka.offsets import end_offsets
+
+
+class NoSuchTopic(ConfigError, ValueError):
+    """The topic asked for does not exist on the broker."""
+
+
+class ReadTimedOut(BrokerError, TimeoutError):
+    """The broker did not deliver a topic to its end in time."""
 
 
 def read_topic(
@@ -27,7 +36,7 @@ def read_topic(
     try:
         partitions = sorted(consumer.partitions_for_topic(topic) or ())
         if not partitions:
-            raise ValueError(f"no topic {topic!r} on {bootstrap}")
+            raise NoSuchTopic(f"no topic {topic!r} on {bootstrap}: check the name (HANDOFF_TOPIC_* settings)")
         ends = end_offsets(bootstrap, [(topic, p) for p in partitions])
         tps = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)
@@ -37,7 +46,9 @@ def read_topic(
         deadline = time.monotonic() + timeout_s
         while pending:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"replay of {topic} did not reach the end within {timeout_s:g}s")
+                raise ReadTimedOut(
+                    f"reading {topic} did not reach its end within {timeout_s:g} s; is the broker overloaded?"
+                )
             for tp, records in consumer.poll(timeout_ms=200).items():
                 end = ends[(topic, tp.partition)]
                 for rec in records:

@@ -26,6 +26,19 @@ GROUP_STATUS = Gauge(
     "1 for the current Burrow-style status of a partition.",
     [*_LAG_LABELS, "status"],
 )
+LAG_FAMILIES = tuple(
+    g._name  # noqa: SLF001 - the family name prometheus_client derived
+    for g in (
+        GROUP_LAG,
+        GROUP_LAG_SECONDS,
+        GROUP_OFFSET,
+        LATEST_OFFSET,
+        GROUP_MAX_LAG,
+        GROUP_MAX_LAG_SECONDS,
+        GROUP_SUM_LAG,
+        GROUP_STATUS,
+    )
+)
 
 
 def publish_lag(reports: Sequence[LagReport]) -> None:

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -32,12 +32,42 @@ class InvalidLead(IntakeError, ValueError):
         super().__init__("invalid lead: " + ", ".join(f"{f['path']} ({f['code']})" for f in fields))
 
 
-def field_errors(exc: ValidationError) -> list[dict[str, str]]:
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, directly or inside Optional/list/dict."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def schema_path(model: type[BaseModel], loc: Iterable[int | str]) -> str:
+    """A dotted path of the schema's own field names (and list indices) for an error location.
+
+    Pydantic's locations also hold union members' tags (``employees.int``,
+    ``employees.constrained-str``) and the keys of free-form maps, which may be the
+    sender's data; both are left out.
+    """
+    parts: list[str] = []
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(str(part))
+        elif current is not None and part in current.model_fields:
+            parts.append(part)
+            current = _model_in(current.model_fields[part].annotation)
+    return ".".join(parts) or "(body)"
+
+
+def field_errors(exc: ValidationError, model: type[BaseModel] = LeadSubmitted) -> list[dict[str, str]]:
     """Paths and error codes of a validation failure, leaving out the (personal) input values."""
-    return [
-        {"path": ".".join(str(p) for p in err["loc"]) or "(body)", "code": err["type"]}
-        for err in exc.errors(include_input=False, include_url=False)
-    ]
+    seen: dict[str, dict[str, str]] = {}
+    for err in exc.errors(include_input=False, include_url=False):
+        path = schema_path(model, err["loc"])
+        seen.setdefault(path, {"path": path, "code": err["type"]})  # one entry per field
+    return list(seen.values())
 
 
 def nest_form_fields(items: Iterable[tuple[str, str]]) -> dict[str, Any]:

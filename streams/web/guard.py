@@ -8,10 +8,13 @@ remain the real guarantee against duplicates.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+
+from streams.logic.submission import KEY_HEADER, SIGNATURE_HEADER
 
 Clock = Callable[[], float]
 
@@ -58,6 +61,25 @@ class RateLimiter:
     def retry_after(wait_s: float) -> str:
         """The ``Retry-After`` header value (whole seconds, at least 1)."""
         return str(max(1, math.ceil(wait_s)))
+
+
+def credential_bucket(headers: Mapping[str, str], client: str) -> str | None:
+    """The bucket a keyed or signed request spends from (None: a browser post, the address's bucket).
+
+    Keyed requests get a bucket per key (a digest, never the key itself); signed ones, whose
+    secret is known only once the form is read, one per address apart from its browser bucket.
+    """
+    key = headers.get(KEY_HEADER)
+    if key:
+        return "key:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+    if headers.get(SIGNATURE_HEADER):
+        return "signed:" + client
+    return None
+
+
+def denied_bucket(client: str) -> str:
+    """The bucket refused credentials from an address spend from."""
+    return "denied:" + client
 
 
 class SeenWindow:

@@ -18,16 +18,20 @@ from typing import Any
 from aiohttp import HttpVersion11, web
 
 from schemas import LeadSubmitted
+from streams.core.metrics import INTAKE_FAMILIES, INTAKE_REQUESTS, INTAKE_SECONDS
+from streams.core.metrics_http import own_families
 from streams.core.settings import Settings
 from streams.kafka.producer import AsyncProducer, DeliveryError
 from streams.logic.submission import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, InvalidLead, build_lead
 from streams.web.auth import Denied, authenticate
 from streams.web.body import BadBody, check_headers, parse_body, read_capped
 from streams.web.forms import FormRegistry, load_forms
-from streams.web.guard import RateLimiter, SeenWindow
+from streams.web.guard import RateLimiter, SeenWindow, credential_bucket, denied_bucket
 
 log = logging.getLogger(__name__)
 PATH = "/v1/leads"
+# The configured form a request named, for the counters (unknown forms share one label).
+FORM = web.RequestKey("handoff_form", str)
 
 
 def _problem(status: int, code: str, detail: str, **more: Any) -> web.Response:
@@ -96,17 +100,23 @@ class Intake:
 
     async def post(self, request: web.Request) -> web.StreamResponse:
         """Validate, authenticate and produce one lead; 202 with its event_id once Kafka has it."""
+        started = time.perf_counter()
         response = await self._handle(request)
         response.headers.update(self._cors(request))
+        INTAKE_REQUESTS.labels(request.get(FORM, "unknown"), str(response.status)).inc()
+        INTAKE_SECONDS.observe(time.perf_counter() - started)
         return response
 
     async def _handle(self, request: web.Request) -> web.Response:
         client = self._client(request)
-        credentialed = KEY_HEADER in request.headers or SIGNATURE_HEADER in request.headers
-        # A browser post spends a token each time. A backend holding a key relays many
-        # visitors from one address, so it spends one only when refused, which still
-        # throttles anyone guessing keys.
-        wait = self.limiter.pending(client) if credentialed else self.limiter.take(client)
+        credential = credential_bucket(request.headers, client)
+        if credential is None:
+            wait = self.limiter.take(client)  # a browser post spends a token each time
+        else:
+            # A backend holding a key relays many visitors from one address: it has its own
+            # bucket, spent only when refused, and refused credentials also spend from the
+            # address's denied bucket, which throttles anyone guessing keys.
+            wait = max(self.limiter.pending(credential), self.limiter.pending(denied_bucket(client)))
         if wait:
             return web.json_response(
                 {"error": "rate_limited", "detail": "too many requests from this address"},
@@ -114,8 +124,10 @@ class Intake:
                 headers={"Retry-After": RateLimiter.retry_after(wait)},
             )
         response = await self._process(request)
-        if credentialed and 400 <= response.status < 500:
-            self.limiter.take(client)
+        if credential is not None and response.status in (401, 403):
+            self.limiter.take(denied_bucket(client))
+        elif credential is not None and 400 <= response.status < 500:
+            self.limiter.take(credential)
         return response
 
     async def _process(self, request: web.Request) -> web.Response:
@@ -140,6 +152,7 @@ class Intake:
         access = self.forms.lookup(unicodedata.normalize("NFKC", form_id).strip())
         if access is None:
             return _problem(403, "unknown_form", "this form_id is not configured for intake")
+        request[FORM] = access.form_id
         try:
             via = authenticate(
                 access,
@@ -189,6 +202,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     forms = load_forms(settings.intake.forms_file)
     if not forms.forms:
         log.warning("no forms configured (HANDOFF_FORMS_FILE): POST %s refuses every form", PATH)
+    own_families(INTAKE_FAMILIES)
     intake = Intake(settings, forms)
     app[INTAKE_KEY] = intake
     app.router.add_post(PATH, intake.post, expect_handler=intake.expect)

@@ -65,8 +65,11 @@ def _check_ready(settings: Settings) -> tuple[bool, str]:
 
 def setup(app: web.Application, settings: Settings) -> None:
     """Add ``GET /metrics`` and ``GET /ready`` and the lag sampler."""
-    from streams.core.metrics_http import metrics_response, probe_routes
+    from streams.core.metrics_http import metrics_response, own_families, probe_routes
+    from streams.lag.metrics import LAG_FAMILIES
     from streams.lag.window import LagWindows
+
+    own_families(LAG_FAMILIES)
 
     windows = LagWindows(10)
 

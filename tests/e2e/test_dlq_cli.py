@@ -69,7 +69,8 @@ def test_list_show_and_replay_a_repaired_dead_letter(
         finally:
             deadline_outcomes.close()
         refused = runner.invoke(main, ["dlq", "replay"], env=env)
-        assert refused.exit_code == 2  # nothing named, nothing narrowed: refuse to replay everything
+        # Nothing named, nothing narrowed: refuse to replay everything (a usage error, exit 1).
+        assert refused.exit_code == 1 and "narrow with --since/--error" in refused.output
     finally:
         workers.stop()
         outcomes.close()

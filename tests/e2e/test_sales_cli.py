@@ -68,7 +68,7 @@ def test_work_a_queue_report_and_erase(
         "inside-sales",
         "SQL",
         "80",
-        "closed",
+        "lost",
         "tanaka",
     ]
     empty = _cli(settings, "queue", "next", "--queue", "enterprise", rep="tanaka")
@@ -82,7 +82,7 @@ def test_work_a_queue_report_and_erase(
 
     # Erase person 1 (typed full-width, as a Japanese form might have it): twice, the second finds nothing.
     first = _cli(settings, "erase", "ＴＡＲＯ１＠Ｃ１．ＥＸＡＭＰＬＥ．ＣＯ．ＪＰ", "--yes")
-    assert first.returncode == 0 and "erased 1 handoffs" in first.stdout, first.stderr
+    assert first.returncode == 0 and "erased 1 handoff (" in first.stdout, first.stderr
     again = _cli(settings, "erase", "taro1@c1.example.co.jp", "--yes")
     assert again.returncode == 0 and "erased 0 handoffs" in again.stdout
     assert _cli(settings, "erase", "not-an-email", "--yes").returncode == 1

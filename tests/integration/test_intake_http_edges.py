@@ -6,9 +6,11 @@ import asyncio
 import socket
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from streams.embedded.broker import EmbeddedBroker
-from tests.integration.intake_support import KEY, SITE, MakeClient, lead
+from streams.web.app import build_desk_app
+from tests.integration.intake_support import KEY, SITE, Client, MakeClient, lead
 from tests.topic_reader import read_topic
 
 pytestmark = pytest.mark.integration
@@ -57,6 +59,52 @@ async def test_a_backend_with_a_key_is_limited_only_when_refused(make_client: Ma
         await client.post("/v1/leads", json=lead(), headers={"X-Handoff-Key": f"guess-{i}"}) for i in range(3)
     ]
     assert [r.status for r in guesses] == [401, 401, 429]
+
+
+async def test_a_key_is_not_throttled_by_the_address_browsers_emptied(make_client: MakeClient) -> None:
+    client, _ = await make_client(intake_rate_burst=2, intake_rate_per_s=0.01)
+    browser = [
+        await client.post(
+            "/v1/leads", json=lead(form_id="newsletter", event_id=f"ev-mix-{i}"), headers={"Origin": SITE}
+        )
+        for i in range(3)
+    ]
+    assert [r.status for r in browser] == [202, 202, 429]  # the address's browser bucket is empty
+    keyed = await client.post("/v1/leads", json=lead(event_id="ev-mix-key"), headers={"X-Handoff-Key": KEY})
+    assert keyed.status == 202
+
+
+async def test_metrics_count_intake_requests_by_form_and_status(make_client: MakeClient) -> None:
+    client, settings = await make_client()
+    # /metrics is on the desk listener of the same process.
+    desk: Client = TestClient(TestServer(build_desk_app(settings.replace(desk_auth="none"))))
+    await desk.start_server()
+    try:
+        await _count_intake(client, desk)
+    finally:
+        await desk.close()
+
+
+async def _count_intake(client: Client, desk: Client) -> None:
+    before = _intake_count(await (await desk.get("/metrics")).text(), "demo-request", "202")
+    for i in range(2):
+        sent = await client.post("/v1/leads", json=lead(event_id=f"ev-m-{i}"), headers={"X-Handoff-Key": KEY})
+        assert sent.status == 202
+    bad = await client.post("/v1/leads", json=lead(employees=[1]), headers={"X-Handoff-Key": KEY})
+    assert bad.status == 422
+    text = await (await desk.get("/metrics")).text()
+    assert _intake_count(text, "demo-request", "202") == before + 2
+    assert _intake_count(text, "demo-request", "422") >= 1
+    assert "handoff_intake_request_seconds_bucket" in text
+    # The sink's and the stream workers' families belong to those processes.
+    assert "handoff_sink_handoffs_total" not in text and "handoff_outcomes_total" not in text
+
+
+def _intake_count(text: str, form: str, status: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(f'handoff_intake_requests_total{{form="{form}",status="{status}"}}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
 
 
 async def test_preflight_allows_only_configured_origins(make_client: MakeClient) -> None:

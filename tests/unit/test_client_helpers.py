@@ -78,3 +78,11 @@ def test_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
         "X-Handoff-Timestamp": "1700000000",
         "X-Handoff-Signature": "sha256=" + expected,
     }
+
+
+def test_paths_name_schema_fields_not_the_validator_internals() -> None:
+    with pytest.raises(InvalidLead) as caught:
+        build_lead(
+            {"form_id": "demo-request", "email": "a@example.co.jp", "employees": [3], "utm": {"source": [1]}}
+        )
+    assert [f["path"] for f in caught.value.fields] == ["employees", "utm.source"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 
@@ -57,3 +58,37 @@ def test_every_record_is_masked_and_formatted_as_json() -> None:
     doc = json.loads(JsonFormatter().format(failing))
     assert doc["level"] == "error" and doc["msg"] == "failed"
     assert "hanako@" not in doc["error"] and "h***@example.jp" in doc["error"]
+
+
+async def test_access_log_status_and_size_are_left_alone() -> None:
+    """A real aiohttp access log line for a 1,000+ byte answer keeps its status and size."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    install_masking()
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(JsonFormatter().format(record))
+
+    async def big(_request: web.Request) -> web.Response:
+        return web.Response(text="x" * 1234 + " call 03-1234-5678")
+
+    app = web.Application()
+    app.router.add_get("/metrics", big)
+    access = logging.getLogger("aiohttp.access")
+    handler, level = Keep(), access.level
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    try:
+        async with TestClient(TestServer(app)) as client:
+            response = await client.get("/metrics", headers={"Referer": "tel:03-1234-5678"})
+            assert len(await response.read()) > 1000
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(level)
+    msg = json.loads(lines[-1])["msg"]
+    # The size aiohttp logs counts the headers too: a four-digit number, unmasked.
+    assert re.search(r'"GET /metrics HTTP/1\.1" 200 1\d{3} "', msg), msg
+    assert "1234-5678" not in msg  # the phone number in the Referer is still masked
