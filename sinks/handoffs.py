@@ -65,6 +65,9 @@ def _new_row(event: HandoffEvent, now: datetime) -> dict[str, Any]:
         "submissions": 1,
         "handoff": event.model_dump(mode="json"),
         "breaches": 0,
+        "form_id": event.source.form_id,
+        "utm_source": event.source.utm.source,
+        "utm_campaign": event.source.utm.campaign,
     }
 
 

@@ -1,0 +1,62 @@
+"""The scorecard: source columns on the queue row, a time index, and the leads that never reached sales.
+
+Revision ID: 0005
+Revises: 0003
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+_WHEN = sa.DateTime(timezone=True)
+_BACKFILL = {
+    # Existing rows get their form and UTM fields from the stored handoff event.
+    "postgresql": (
+        "UPDATE sales_queue SET form_id = handoff->'source'->>'form_id', "
+        "utm_source = handoff->'source'->'utm'->>'source', "
+        "utm_campaign = handoff->'source'->'utm'->>'campaign'"
+    ),
+    "sqlite": (
+        "UPDATE sales_queue SET form_id = json_extract(handoff, '$.source.form_id'), "
+        "utm_source = json_extract(handoff, '$.source.utm.source'), "
+        "utm_campaign = json_extract(handoff, '$.source.utm.campaign')"
+    ),
+}
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sales_queue") as batch:
+        batch.add_column(sa.Column("form_id", sa.String(100)))
+        batch.add_column(sa.Column("utm_source", sa.String(200)))
+        batch.add_column(sa.Column("utm_campaign", sa.String(200)))
+    backfill = _BACKFILL.get(op.get_bind().dialect.name)
+    if backfill:
+        op.execute(backfill)
+    op.create_index("ix_sales_queue_submitted_at", "sales_queue", ["submitted_at"])
+    op.create_table(
+        "lead_outcomes",
+        sa.Column("event_id", sa.String(128), primary_key=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("reason", sa.String(100)),
+        sa.Column("form_id", sa.String(100)),
+        sa.Column("utm_source", sa.String(200)),
+        sa.Column("utm_campaign", sa.String(200)),
+        sa.Column("at", _WHEN, nullable=False),
+    )
+    op.create_index("ix_lead_outcomes_at", "lead_outcomes", ["at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_lead_outcomes_at", table_name="lead_outcomes")
+    op.drop_table("lead_outcomes")
+    op.drop_index("ix_sales_queue_submitted_at", table_name="sales_queue")
+    with op.batch_alter_table("sales_queue") as batch:
+        batch.drop_column("utm_campaign")
+        batch.drop_column("utm_source")
+        batch.drop_column("form_id")

@@ -1,0 +1,216 @@
+"""Scorecard numbers on a scripted week, checked against hand-computed values, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from schemas import (
+    Contact,
+    DeadLetter,
+    Disposition,
+    ErrorCode,
+    NurtureEvent,
+    Reason,
+    Source,
+    SourcePosition,
+    Stage,
+    Utm,
+)
+from schemas import FeedbackAction as A
+from sinks.models import QueueItem
+from sinks.outcomes import record_outcomes
+from sinks.queue import act, record_handoffs
+from sinks.scorecard import Falling, scorecard
+from sinks.sla import apply_breach
+from tests.sales_factory import T0, handoff, migrated
+
+pytestmark = pytest.mark.integration
+H = timedelta(hours=1)
+TOKYO = ZoneInfo("Asia/Tokyo")
+# The week of T0 (Monday 2 November 2026) in Tokyo.
+START = datetime(2026, 11, 2, tzinfo=TOKYO)
+END = datetime(2026, 11, 9, tzinfo=TOKYO)
+
+
+def _src(form: str, source: str | None = None, campaign: str | None = None) -> Source:
+    return Source(form_id=form, utm=Utm(source=source, campaign=campaign))
+
+
+def _nurture(n: int, disposition: Disposition, source: str, rule: str, at: datetime = T0) -> NurtureEvent:
+    return NurtureEvent(
+        event_id=f"n-{n}",
+        lead_id=f"lead-n{n}",
+        disposition=disposition,
+        reasons=[Reason(rule=rule, points=0)],
+        score=10,
+        fit=5,
+        intent=5,
+        rules_version="default@test",
+        contact=Contact(email=f"n{n}@example.com"),
+        source=_src("whitepaper", source),
+        submitted_at=at,
+        decided_at=at,
+    )
+
+
+@pytest.fixture
+def week(database_url: str) -> Iterator[Engine]:
+    events = [
+        handoff(1, source=_src("demo-request", "google", "expo-tokyo"), sla_due_at=T0 + 4 * H),
+        handoff(2, source=_src("demo-request", "google", "expo-tokyo"), stage=Stage.MQL),
+        handoff(3, source=_src("whitepaper", "linkedin"), stage=Stage.MQL),
+        handoff(4, source=_src("whitepaper", "linkedin")),
+        handoff(5, source=_src("pricing"), queue="enterprise"),
+        handoff(6, source=_src("pricing"), queue="enterprise"),
+        # The Monday before: only in the trend.
+        handoff(7, source=_src("pricing", "google"), submitted_at=T0 - 7 * 24 * H),
+    ]
+    engine = migrated(database_url)
+    with Session(engine) as session, session.begin():
+        record_handoffs(session=session, events=events, now=T0)
+        script: list[tuple[str, A, str, str | None, datetime]] = [
+            ("h-0001", A.ACCEPTED, "aki", None, T0),
+            ("h-0001", A.CONTACTED, "aki", None, T0 + H),
+            ("h-0001", A.WON, "aki", None, T0 + 30 * H),
+            ("h-0002", A.REJECTED, "aki", "spam", T0),
+            ("h-0003", A.ACCEPTED, "ben", None, T0),
+            ("h-0003", A.CONTACTED, "ben", None, T0 + 3 * H),
+            ("h-0003", A.LOST, "ben", "price", T0 + 50 * H),
+            ("h-0004", A.REJECTED, "ben", "not_a_fit", T0),
+            ("h-0006", A.ACCEPTED, "cho", None, T0),
+            ("h-0006", A.CONTACTED, "cho", None, T0),
+            ("h-0007", A.ACCEPTED, "aki", None, T0),
+        ]
+        for hid, action, rep, reason, at in script:
+            act(session=session, handoff_id=hid, action=action, by=rep, reason=reason, now=at)
+        row = session.get_one(QueueItem, "h-0005")
+        apply_breach(
+            session=session, row=row, action="reassign", to_owner="cho", to_queue="enterprise",
+            new_due_at=T0 + 2 * H, now=T0 + H,
+        )  # fmt: skip
+        record_outcomes(
+            session=session,
+            nurture=[
+                _nurture(1, Disposition.NURTURE, "google", "stage.none"),
+                _nurture(2, Disposition.DISQUALIFIED, "linkedin", "disqualify.disposable_email"),
+                _nurture(3, Disposition.DISQUALIFIED, "linkedin", "disqualify.honeypot"),
+                _nurture(4, Disposition.DUPLICATE, "google", "duplicate"),
+                _nurture(5, Disposition.NURTURE, "google", "stage.none", at=T0 - 30 * 24 * H),
+            ],
+            dead_letters=[
+                DeadLetter(
+                    error=ErrorCode.NOT_JSON,
+                    detail="not JSON",
+                    payload="{",
+                    failed_at=T0,
+                    source=SourcePosition(topic="leads.submitted", partition=0, offset=9),
+                )  # fmt: skip
+            ],
+        )
+    yield engine
+    engine.dispose()
+
+
+def _card(engine: Engine, by: str, **kw: Any) -> Any:
+    with Session(engine) as session:
+        return scorecard(session=session, start=START, end=END, by=by, tz=TOKYO, weeks=2, **kw)
+
+
+def _row(g: Any) -> tuple[Any, ...]:
+    d = g.as_dict()
+    return tuple(d[k] for k in COLUMNS)
+
+
+COLUMNS = (
+    "submissions", "dead_letters", "disqualified", "disqualified_by_reason", "nurture", "duplicates",
+    "mql", "sql", "handed_off", "accepted", "rejected", "accepted_pct", "rejected_by_reason", "won",
+    "won_of_accepted_pct", "median_first_touch_s", "p90_first_touch_s", "touched_in_time", "in_time_pct",
+    "sla_breaches", "breach_actions",
+)  # fmt: skip
+DQ = {"disqualify.disposable_email": 1, "disqualify.honeypot": 1}
+
+
+def test_every_number_of_the_week_by_source(week: Engine) -> None:
+    card = _card(week, "source")
+    assert _row(card.total) == (
+        11, 1, 2, DQ, 1, 1, 2, 4, 6, 3, 2, 60.0, {"not_a_fit": 1, "spam": 1}, 1,
+        33.3, 7200.0, 14400.0, 2, 33.3, 1, {"reassign": 1},
+    )  # fmt: skip
+    assert {g.key: _row(g) for g in card.groups} == {
+        "google": (4, 0, 0, {}, 1, 1, 1, 1, 2, 1, 1, 50.0, {"spam": 1}, 1, 100.0, 7200.0, 7200.0, 1, 50.0, 0, {}),  # noqa: E501
+        "linkedin": (4, 0, 2, DQ, 0, 0, 1, 1, 2, 1, 1, 50.0, {"not_a_fit": 1}, 0, 0.0, 14400.0, 14400.0, 0, 0.0, 0, {}),  # noqa: E501
+        "(none)": (3, 1, 0, {}, 0, 0, 0, 2, 2, 1, 0, 100.0, {}, 0, 0.0, 3600.0, 3600.0, 1, 50.0, 1, {"reassign": 1}),  # noqa: E501
+    }  # fmt: skip
+    assert [g.key for g in card.groups] == ["google", "linkedin", "(none)"]
+    assert card.as_dict()["distribution"] == {
+        "<5m": 0, "5-15m": 0, "15-60m": 0, "1-4h": 2, "4-24h": 1, "1-3d": 0, ">3d": 0, "not touched": 3,
+    }  # fmt: skip
+
+
+def test_trend_weeks_start_on_monday_in_the_viewers_zone(week: Engine) -> None:
+    weeks = [w.as_dict() for w in _card(week, "form").weeks]
+    assert [(w["week"], w["handed_off"], w["accepted"], w["rejected"]) for w in weeks] == [
+        ("2026-10-26", 1, 1, 0),
+        ("2026-11-02", 6, 3, 2),
+    ]
+    assert weeks[1]["median_first_touch_s"] == 7200.0
+
+
+def test_groups_by_rep_queue_form_and_rule(week: Engine) -> None:
+    rep_card = _card(week, "rep")
+    by_rep = {g.key: (g.handed_off, g.accepted, g.rejected, g.won, g.submissions) for g in rep_card.groups}
+    # Leads that never reached sales have no rep: they count in the total only.
+    assert by_rep == {"aki": (2, 1, 1, 1, 2), "ben": (2, 1, 1, 0, 2), "cho": (2, 1, 0, 0, 2)}
+    assert rep_card.total.submissions == 11
+    by_queue = {g.key: (g.handed_off, g.sql, g.breaches) for g in _card(week, "queue").groups}
+    assert by_queue == {"inside-sales": (4, 2, 0), "enterprise": (2, 2, 1)}
+    by_form = {g.key: g.submissions for g in _card(week, "form").groups}
+    assert by_form == {"demo-request": 2, "whitepaper": 6, "pricing": 2, "(none)": 1}
+    by_rule = {g.key: g.handed_off for g in _card(week, "rule").groups}
+    assert by_rule == {"fit.business_email": 6, "intent.form.demo-request": 6}
+    with pytest.raises(ValueError, match="use one of source, campaign"):
+        _card(week, "colour")
+
+
+def test_a_rep_sees_only_their_own_numbers(week: Engine) -> None:
+    card = _card(week, "source", rep="ben")
+    assert (card.total.handed_off, card.total.submissions, card.total.disqualified) == (2, 2, 0)
+    assert [g.key for g in card.groups] == ["linkedin"]
+
+
+def test_falling_acceptance_compares_the_last_four_weeks_with_the_four_before(database_url: str) -> None:
+    engine = migrated(database_url)
+    monday = datetime(2026, 9, 7, 1, tzinfo=UTC)  # 10:00 in Tokyo
+    events, script = [], []
+    for n in range(1, 25):
+        source = "google" if n <= 12 else "linkedin"
+        early = n % 12 < 6
+        at = monday + timedelta(weeks=(n % 6) // 2 + (0 if early else 4))
+        events.append(handoff(n, source=_src("pricing", source), submitted_at=at, sla_due_at=at + H))
+        # google: all accepted early, one in six late; linkedin: always half.
+        accept = n % 2 == 0 if source == "linkedin" else early or n % 12 == 6
+        script.append(
+            (f"h-{n:04d}", A.ACCEPTED if accept else A.REJECTED, None if accept else "not_a_fit", at)
+        )
+    with Session(engine) as session, session.begin():
+        record_handoffs(session=session, events=events, now=monday)
+        for hid, action, reason, at in script:
+            act(session=session, handoff_id=hid, action=action, by="aki", reason=reason, now=at + H)
+        card = scorecard(
+            session=session,
+            start=monday,
+            end=datetime(2026, 11, 2, tzinfo=TOKYO),
+            by="source",
+            tz=TOKYO,
+            weeks=8,
+        )
+    engine.dispose()
+    assert card.falling == [Falling("google", 100.0, 16.7)]
+    assert [w.numbers.handed_off for w in card.weeks] == [4, 4, 4, 0, 4, 4, 4, 0]
