@@ -8,6 +8,7 @@ sales (``lead_outcomes``) count by their submission or failure time.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -83,6 +84,8 @@ class Scorecard:
     groups: list[GroupNumbers]
     weeks: list[Week] = field(default_factory=list)
     falling: list[Falling] = field(default_factory=list)
+    # Sales-ready leads per queue in the period, for the monthly targets whatever the grouping.
+    sql_by_queue: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -96,6 +99,7 @@ class Scorecard:
             "groups": [g.as_dict() for g in self.groups],
             "weeks": [w.as_dict() for w in self.weeks],
             "falling": [f.as_dict() for f in self.falling],
+            "sql_by_queue": dict(sorted(self.sql_by_queue.items())),
         }
 
 
@@ -209,14 +213,16 @@ def scorecard(
     tz: ZoneInfo,
     rep: str | None = None,
     weeks: int = 12,
+    trend_end: datetime | None = None,
 ) -> Scorecard:
     """The scorecard of handoffs submitted in [start, end) grouped ``by``; ``rep`` narrows it to one rep.
 
-    The trend covers the ``weeks`` weeks (Monday to Sunday in ``tz``) up to ``end``.
+    The trend covers the ``weeks`` weeks (Monday to Sunday in ``tz``) up to ``trend_end`` (default ``end``).
     """
     if by not in GROUPINGS:
         raise ValueError(f"cannot group the scorecard by {by!r}: use one of {', '.join(GROUPINGS)}")
-    starts = week_starts(end, weeks, tz) if weeks else []
+    last = min(trend_end or end, end)
+    starts = week_starts(last, weeks, tz) if weeks else []
     bounds = [as_utc(s) for s in starts]
     first = min([start, *bounds[:1]])
     total = GroupNumbers("total")
@@ -224,16 +230,18 @@ def scorecard(
     trend = [GroupNumbers(s.date().isoformat()) for s in starts]
     per_group_weeks: dict[str, list[GroupNumbers]] = {}
     breach_actions = _breach_actions(session, start=start, end=end)
+    sql_by_queue: Counter[str] = Counter()
     for row in _handoff_rows(session, start=first, end=end, by=by, rep=rep):
         handed = _handed(row)
         keys = list(_keys(by, row))
         if handed.submitted_at >= start:
             actions = breach_actions.get(row.handoff_id, ())
+            sql_by_queue[row.queue] += handed.stage == "SQL"
             for numbers in (total, *(groups.setdefault(k, GroupNumbers(k)) for k in keys)):
                 numbers.add_handoff(handed)
                 numbers.breach_actions.update(actions)
         week = bisect_right(bounds, handed.submitted_at) - 1
-        if week >= 0:
+        if week >= 0 and handed.submitted_at < last:
             trend[week].add_handoff(handed)
             for k in keys:
                 per_group_weeks.setdefault(k, [GroupNumbers(k) for _ in starts])[week].add_handoff(handed)
@@ -249,4 +257,5 @@ def scorecard(
         groups=ordered,
         weeks=[Week(s, n) for s, n in zip(starts, trend, strict=True)],
         falling=_falling(per_group_weeks),
+        sql_by_queue=sql_by_queue,
     )
