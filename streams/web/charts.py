@@ -28,7 +28,12 @@ def _fmt(value: float) -> str:
     return f"{value:g}" if value == int(value) else f"{value:.1f}"
 
 
-def _clip(label: str, size: int = 14) -> str:
+def _text_width(text: str) -> float:
+    """Rough width at 10 px: wide (CJK) characters take a full em, others about half."""
+    return sum(10 if ord(ch) > 0x2E7F else 6 for ch in text)
+
+
+def _clip(label: str, size: int = 16) -> str:
     return label if len(label) <= size else label[: size - 1] + "…"
 
 
@@ -41,11 +46,11 @@ def bars(
     peak = max((v for _, values in series for v in values), default=0) or 1
     parts: list[str] = []
     if legend:
-        x = left
+        x: float = left
         for k, (name, _) in enumerate(series):
             parts.append(f'<rect class="s{k}" x="{x}" y="4" width="10" height="10"/>')
             parts.append(f'<text class="legend" x="{x + 14}" y="13">{escape(name)}</text>')
-            x += 18 + 8 * len(name)
+            x += 26 + _text_width(name)
     for i, label in enumerate(labels):
         y = top + i * row_h
         parts.append(
@@ -77,7 +82,8 @@ def columns(title: str, labels: Sequence[str], values: Sequence[float]) -> str:
             f'<rect class="s0" x="{x + slot * 0.15:.1f}" y="{base - h:.1f}" '
             f'width="{slot * 0.7:.1f}" height="{h:.1f}"/>',
             _text("value", mid, base - h - 3, _fmt(value)),
-            _text("tick", mid, base + 14, _clip(label, 8)),
+            # Every other label when they would crowd each other.
+            _text("tick", mid, base + 14, _clip(label, 8)) if len(labels) <= 8 or i % 2 == 0 else "",
         ]
     desc = "; ".join(f"{label}: {_fmt(v)}" for label, v in zip(labels, values, strict=True))
     return _svg(title, height, "".join(parts), desc)
