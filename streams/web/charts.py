@@ -33,8 +33,13 @@ def _text_width(text: str) -> float:
     return sum(10 if ord(ch) > 0x2E7F else 6 for ch in text)
 
 
-def _clip(label: str, size: int = 16) -> str:
-    return label if len(label) <= size else label[: size - 1] + "…"
+def _clip(label: str, room: float = 100) -> str:
+    """The label, cut with an ellipsis where it would not fit ``room`` pixels."""
+    if _text_width(label) <= room:
+        return label
+    while label and _text_width(label) > room - 10:
+        label = label[:-1]
+    return label + "…"
 
 
 def bars(
@@ -83,7 +88,7 @@ def columns(title: str, labels: Sequence[str], values: Sequence[float]) -> str:
             f'width="{slot * 0.7:.1f}" height="{h:.1f}"/>',
             _text("value", mid, base - h - 3, _fmt(value)),
             # Every other label when they would crowd each other.
-            _text("tick", mid, base + 14, _clip(label, 8)) if len(labels) <= 8 or i % 2 == 0 else "",
+            _text("tick", mid, base + 14, _clip(label, slot)) if len(labels) <= 8 or i % 2 == 0 else "",
         ]
     desc = "; ".join(f"{label}: {_fmt(v)}" for label, v in zip(labels, values, strict=True))
     return _svg(title, height, "".join(parts), desc)
