@@ -13,6 +13,7 @@ the periods and groupings a manager opens, and prints the median of ``--repeat``
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -141,18 +142,22 @@ def main() -> None:
     parser.add_argument("--pg", default=PG)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="Keep the schema afterwards.")
+    parser.add_argument("--schema", help="Time again over a schema kept by an earlier --keep run.")
     args = parser.parse_args()
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    schema = args.schema or f"bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(args.pg)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    if not args.schema:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(f"{args.pg}?options=-csearch_path%3D{schema}")
     try:
         create_schema(engine)
         now = datetime.now(UTC)
-        started = time.perf_counter()
-        counts = load(engine, args.rows, now)
-        print(f"loaded {counts} in {time.perf_counter() - started:.1f} s")
+        if not args.schema:
+            started = time.perf_counter()
+            counts = load(engine, args.rows, now)
+            print(f"loaded {counts} in {time.perf_counter() - started:.1f} s")
+        print(f"schema {schema}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
         policy = load_policy()
         cases = [
             ("this-week", "source"),
@@ -178,7 +183,7 @@ def main() -> None:
             )
     finally:
         engine.dispose()
-        if not args.keep:
+        if not args.keep and not args.schema:
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()

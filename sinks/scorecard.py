@@ -7,19 +7,17 @@ sales (``lead_outcomes``) count by their submission or failure time.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from sinks.models import LeadOutcome, QueueItem, SlaBreachRecord
-from sinks.scorecard_numbers import GroupNumbers, Handed, percent
+from sinks import scorecard_sql as sql
+from sinks.models import LeadOutcome
+from sinks.scorecard_numbers import Counted, GroupNumbers, percent
 from sinks.transitions import as_utc
 
 GROUPINGS = ("source", "campaign", "form", "rule", "queue", "rep")
@@ -114,81 +112,6 @@ def week_starts(end: datetime, weeks: int, tz: ZoneInfo) -> list[datetime]:
     ]
 
 
-def _keys(by: str, row: Row[Any]) -> Iterable[str]:
-    if by == "rule":
-        return sorted({r["rule"] for r in row.reasons or ()}) or [NONE]
-    if by == "queue":
-        return [row.queue]
-    if by == "rep":
-        return [row.owner or UNASSIGNED]
-    value = {"source": row.utm_source, "campaign": row.utm_campaign, "form": row.form_id}[by]
-    return [value or NONE]
-
-
-def _handoff_rows(
-    session: Session, *, start: datetime, end: datetime, by: str, rep: str | None
-) -> list[Row[Any]]:
-    q = QueueItem
-    cols: list[Any] = [
-        q.handoff_id, q.queue, q.owner, q.stage, q.status, q.reason, q.outcome, q.submitted_at,
-        q.first_touch_at, q.sla_due_at, q.breaches, q.form_id, q.utm_source, q.utm_campaign,
-    ]  # fmt: skip
-    if by == "rule":
-        cols.append(q.handoff["reasons"].label("reasons"))
-    stmt = select(*cols).where(q.submitted_at >= start, q.submitted_at < end)
-    if rep is not None:
-        stmt = stmt.where(q.owner == rep)
-    return list(session.execute(stmt))
-
-
-def _breach_actions(session: Session, *, start: datetime, end: datetime) -> dict[str, list[str]]:
-    stmt = (
-        select(SlaBreachRecord.handoff_id, SlaBreachRecord.action)
-        .join(QueueItem, QueueItem.handoff_id == SlaBreachRecord.handoff_id)
-        .where(QueueItem.submitted_at >= start, QueueItem.submitted_at < end)
-        .order_by(SlaBreachRecord.id)
-    )
-    out: dict[str, list[str]] = {}
-    for handoff_id, action in session.execute(stmt):
-        out.setdefault(handoff_id, []).append(action)
-    return out
-
-
-def _handed(row: Row[Any]) -> Handed:
-    return Handed(
-        stage=row.stage,
-        status=row.status,
-        reason=row.reason,
-        outcome=row.outcome,
-        submitted_at=as_utc(row.submitted_at),
-        first_touch_at=as_utc(row.first_touch_at) if row.first_touch_at is not None else None,
-        sla_due_at=as_utc(row.sla_due_at),
-        breaches=row.breaches,
-    )
-
-
-def _count_outcomes(
-    session: Session,
-    *,
-    start: datetime,
-    end: datetime,
-    by: str,
-    total: GroupNumbers,
-    groups: dict[str, GroupNumbers],
-) -> None:
-    key_col = _OUTCOME_KEY.get(by)
-    cols: list[Any] = [LeadOutcome.kind, LeadOutcome.reason]
-    if key_col is not None:
-        cols.append(key_col.label("key"))
-    stmt = select(*cols).where(LeadOutcome.at >= start, LeadOutcome.at < end)
-    for row in session.execute(stmt):
-        total.add_outcome(row.kind, row.reason)
-        # Only source, campaign and form are known before a lead reaches a queue.
-        if key_col is not None:
-            key = row.key or NONE
-            groups.setdefault(key, GroupNumbers(key)).add_outcome(row.kind, row.reason)
-
-
 def _falling(per_group_weeks: dict[str, list[GroupNumbers]]) -> list[Falling]:
     out: list[Falling] = []
     for key, weeks in per_group_weeks.items():
@@ -204,6 +127,10 @@ def _falling(per_group_weeks: dict[str, list[GroupNumbers]]) -> list[Falling]:
     return sorted(out, key=lambda f: (f.after_pct - f.before_pct, f.key))
 
 
+def _numbers(groups: dict[str, GroupNumbers], key: str) -> GroupNumbers:
+    return groups.setdefault(key, GroupNumbers(key))
+
+
 def scorecard(
     *,
     session: Session,
@@ -214,10 +141,12 @@ def scorecard(
     rep: str | None = None,
     weeks: int = 12,
     trend_end: datetime | None = None,
+    objective_s: float | None = None,
 ) -> Scorecard:
     """The scorecard of handoffs submitted in [start, end) grouped ``by``; ``rep`` narrows it to one rep.
 
-    The trend covers the ``weeks`` weeks (Monday to Sunday in ``tz``) up to ``trend_end`` (default ``end``).
+    The trend covers the ``weeks`` weeks (Monday to Sunday in ``tz``) up to ``trend_end`` (default
+    ``end``); ``objective_s`` is the first-touch objective the targets measure against.
     """
     if by not in GROUPINGS:
         raise ValueError(f"cannot group the scorecard by {by!r}: use one of {', '.join(GROUPINGS)}")
@@ -225,28 +154,55 @@ def scorecard(
     starts = week_starts(last, weeks, tz) if weeks else []
     bounds = [as_utc(s) for s in starts]
     first = min([start, *bounds[:1]])
+    b = sql.base(
+        session,
+        first=first,
+        start=start,
+        end=end,
+        bounds=bounds,
+        last=last,
+        by=by,
+        rep=rep,
+        objective_s=objective_s,
+    )
+    keys = sql.rule_keys(session, first=first, end=end) if by == "rule" else None
     total = GroupNumbers("total")
     groups: dict[str, GroupNumbers] = {}
     trend = [GroupNumbers(s.date().isoformat()) for s in starts]
     per_group_weeks: dict[str, list[GroupNumbers]] = {}
-    breach_actions = _breach_actions(session, start=start, end=end)
     sql_by_queue: Counter[str] = Counter()
-    for row in _handoff_rows(session, start=first, end=end, by=by, rep=rep):
-        handed = _handed(row)
-        keys = list(_keys(by, row))
-        if handed.submitted_at >= start:
-            actions = breach_actions.get(row.handoff_id, ())
-            sql_by_queue[row.queue] += handed.stage == "SQL"
-            for numbers in (total, *(groups.setdefault(k, GroupNumbers(k)) for k in keys)):
-                numbers.add_handoff(handed)
-                numbers.breach_actions.update(actions)
-        week = bisect_right(bounds, handed.submitted_at) - 1
-        if week >= 0 and handed.submitted_at < last:
-            trend[week].add_handoff(handed)
-            for k in keys:
-                per_group_weeks.setdefault(k, [GroupNumbers(k) for _ in starts])[week].add_handoff(handed)
+    for row in sql.counts(session, b, keys):
+        counted = Counted(
+            stage=row.stage, status=row.status, outcome=row.outcome, reason=row.reason,
+            in_time=bool(row.in_time), within_objective=bool(row.within), bucket=row.bucket,
+            breaches=int(row.breaches), count=int(row.n),
+        )  # fmt: skip
+        if row.tag in ("b", "q"):
+            # Each handoff has one queue: these rows make the totals, whatever the grouping.
+            if row.in_period:
+                total.add_counted(counted)
+                sql_by_queue[row.queue] += counted.count if counted.stage == "SQL" else 0
+            if row.week >= 0:
+                trend[row.week].add_counted(counted)
+        if row.tag in ("b", "g"):
+            if row.in_period:
+                _numbers(groups, row.key).add_counted(counted)
+            if row.week >= 0:
+                weekly = per_group_weeks.setdefault(row.key, [GroupNumbers(row.key) for _ in starts])
+                weekly[row.week].add_counted(counted)
+    for (tag, part), (median, p90) in sql.quantiles(session, b, keys).items():
+        target = total if tag == "t" else trend[int(part)] if tag == "w" else groups.get(part)
+        if target is not None:
+            target.median_touch_s, target.p90_touch_s = median, p90
+    for key, action, n in sql.breach_actions(session, b, keys):
+        (total if key is None else _numbers(groups, key)).breach_actions[action] += n
     if rep is None:
-        _count_outcomes(session, start=start, end=end, by=by, total=total, groups=groups)
+        for group, kind, reason, n in sql.outcome_counts(session, start=start, end=end, by=by):
+            for _ in range(n):
+                total.add_outcome(kind, reason)
+                # Only source, campaign and form are known before a lead reaches a queue.
+                if group is not None:
+                    _numbers(groups, group).add_outcome(kind, reason)
     ordered = sorted(groups.values(), key=lambda g: (-g.submissions, g.key))
     return Scorecard(
         start=start,

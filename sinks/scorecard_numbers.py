@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 # Upper bounds (seconds) of the first-touch distribution's buckets; the last is open-ended.
@@ -27,31 +25,19 @@ def percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def p90(values: list[float]) -> float | None:
-    """The 90th percentile by nearest rank: the value 90 % of the list is at or below."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[math.ceil(0.9 * len(ordered)) - 1]
-
-
-def bucket_of(seconds: float) -> str:
-    """The first-touch bucket a wait falls into."""
-    return next(name for name, upper in TOUCH_BUCKETS if seconds < upper)
-
-
-@dataclass
-class Handed:
-    """What the scorecard needs of one handoff row."""
+@dataclass(frozen=True)
+class Counted:
+    """Handoffs alike in everything the scorecard counts, and how many there are (one SQL group)."""
 
     stage: str
     status: str
-    reason: str | None
     outcome: str | None
-    submitted_at: datetime
-    first_touch_at: datetime | None
-    sla_due_at: datetime
-    breaches: int
+    reason: str | None
+    in_time: bool
+    within_objective: bool
+    bucket: str | None  # first-touch bucket; None when not touched
+    breaches: int  # summed over the group
+    count: int
 
 
 @dataclass
@@ -73,7 +59,12 @@ class GroupNumbers:
     touched_in_time: int = 0
     breaches: int = 0
     breach_actions: Counter[str] = field(default_factory=Counter)
-    touch_seconds: list[float] = field(default_factory=list, repr=False)
+    touched: int = 0
+    touched_within_objective: int = 0
+    buckets: Counter[str] = field(default_factory=Counter)
+    # Set from the store's order statistics (exact, computed in SQL).
+    median_touch_s: float | None = None
+    p90_touch_s: float | None = None
 
     @property
     def handed_off(self) -> int:
@@ -100,39 +91,31 @@ class GroupNumbers:
         """Won share of the accepted leads."""
         return percent(self.won, self.accepted)
 
-    @property
-    def median_touch_s(self) -> float | None:
-        """Median seconds from submission to first touch, over touched leads."""
-        return statistics.median(self.touch_seconds) if self.touch_seconds else None
-
-    @property
-    def p90_touch_s(self) -> float | None:
-        """90th percentile of seconds from submission to first touch."""
-        return p90(self.touch_seconds)
-
     def distribution(self) -> dict[str, int]:
         """How many leads were first touched within each bucket, and how many not at all."""
-        counts = Counter(bucket_of(s) for s in self.touch_seconds)
-        out = {name: counts[name] for name, _ in TOUCH_BUCKETS}
-        out[NOT_TOUCHED] = self.handed_off - len(self.touch_seconds)
+        out = {name: self.buckets[name] for name, _ in TOUCH_BUCKETS}
+        out[NOT_TOUCHED] = self.handed_off - self.touched
         return out
 
-    def add_handoff(self, row: Handed) -> None:
-        """Count one handoff row."""
+    def add_counted(self, row: Counted) -> None:
+        """Count a group of alike handoffs."""
+        n = row.count
         if row.stage == "SQL":
-            self.sql += 1
+            self.sql += n
         else:
-            self.mql += 1
+            self.mql += n
         if row.status == "rejected":
-            self.rejected += 1
-            self.rejected_by_reason[row.reason or "(none)"] += 1
+            self.rejected += n
+            self.rejected_by_reason[row.reason or "(none)"] += n
         elif row.status in ("accepted", "closed"):
-            self.accepted += 1
-        self.won += row.outcome == "won"
+            self.accepted += n
+        self.won += n if row.outcome == "won" else 0
         self.breaches += row.breaches
-        if row.first_touch_at is not None:
-            self.touch_seconds.append((row.first_touch_at - row.submitted_at).total_seconds())
-            self.touched_in_time += row.breaches == 0 and row.first_touch_at <= row.sla_due_at
+        if row.bucket is not None:
+            self.touched += n
+            self.buckets[row.bucket] += n
+            self.touched_in_time += n if row.in_time else 0
+            self.touched_within_objective += n if row.within_objective else 0
 
     def add_outcome(self, kind: str, reason: str | None) -> None:
         """Count one submission that never reached sales."""

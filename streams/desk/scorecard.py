@@ -25,6 +25,11 @@ class Report:
     tz: ZoneInfo
 
 
+def _objective(policy: Policy) -> float | None:
+    hours = policy.scorecard.first_touch_hours
+    return None if hours is None else hours * 3600
+
+
 def build_report(
     *,
     engine: Engine,
@@ -45,7 +50,7 @@ def build_report(
         with Session(engine) as session:
             card = scorecard(
                 session=session, start=start, end=end, by=by, tz=tz, rep=rep, weeks=weeks,
-                trend_end=min(end, now or datetime.now(UTC)),
+                trend_end=min(end, now or datetime.now(UTC)), objective_s=_objective(policy),
             )  # fmt: skip
     except (OperationalError, ProgrammingError) as exc:
         raise StoreError(
@@ -58,7 +63,7 @@ def build_report(
         end=end,
         sql_by_queue=card.sql_by_queue,
         accepted_pct=card.total.accepted_pct,
-        touch_seconds=card.total.touch_seconds,
+        touched_within_objective=card.total.touched_within_objective,
         handed_off=card.total.handed_off,
     )
     return Report(card, done, tz)

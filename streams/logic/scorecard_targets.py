@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,10 +55,13 @@ def progress(
     end: datetime,
     sql_by_queue: Mapping[str, int],
     accepted_pct: float | None,
-    touch_seconds: Sequence[float],
+    touched_within_objective: int,
     handed_off: int,
 ) -> list[Progress]:
-    """Progress on every target the policy sets, queues in the policy's order."""
+    """Progress on every target the policy sets, queues in the policy's order.
+
+    ``touched_within_objective`` counts the leads first touched within ``first_touch_hours``.
+    """
     out = [
         Progress(
             "SQL delivered",
@@ -73,8 +76,7 @@ def progress(
         goal = targets.acceptance_rate
         out.append(Progress("Acceptance rate", "", accepted_pct, goal, (accepted_pct or 0) >= goal))
     if targets.first_touch_hours is not None:
-        limit = targets.first_touch_hours * 3600
-        share = round(100 * sum(s <= limit for s in touch_seconds) / handed_off, 1) if handed_off else None
+        share = round(100 * touched_within_objective / handed_off, 1) if handed_off else None
         goal = targets.first_touch_share
         out.append(Progress("First touch in time", "", share, goal, (share or 0) >= goal))
     return out
