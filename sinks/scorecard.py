@@ -194,7 +194,11 @@ def scorecard(
         target = total if tag == "t" else trend[int(part)] if tag == "w" else groups.get(part)
         if target is not None:
             target.median_touch_s, target.p90_touch_s = median, p90
-    for key, action, n in sql.breach_actions(session, b, keys):
+    # Breaches concern the period only: a narrower scan than the trend's.
+    period = sql.base(
+        session, first=start, start=start, end=end, bounds=[], last=last, by=by, rep=rep, objective_s=None
+    )
+    for key, action, n in sql.breach_actions(session, period, keys):
         (total if key is None else _numbers(groups, key)).breach_actions[action] += n
     if rep is None:
         for group, kind, reason, n in sql.outcome_counts(session, start=start, end=end, by=by):
