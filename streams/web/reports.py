@@ -71,7 +71,10 @@ async def _report(request: web.Request) -> tuple[Report, dict[str, str], str, bo
         )  # fmt: skip
         report = await asyncio.get_running_loop().run_in_executor(None, call)
     except HandoffError as exc:
-        raise web.HTTPBadRequest(text=f"{exc}\n") from None
+        # The page's dates are its from/to fields, the command's --from/--to options.
+        raise web.HTTPBadRequest(
+            text=f"{str(exc).replace('--from', 'from').replace('--to', 'to')}\n"
+        ) from None
     return report, query, lang, manager, rep
 
 

@@ -88,6 +88,6 @@ async def test_csv_is_utf8_with_bom_and_holds_the_table(client: TestClient) -> N
     assert rows[-1][:3] == ["合計", "11", "1"]
     assert (await client.get("/reports/nope.csv", headers={"X-Test-User": "mori:manager"})).status == 404
     status, text = await _get(client, "/reports?period=custom&from=2026-11-09&to=2026-11-02", "mori:manager")
-    assert status == 400 and "swap --from and --to" in text
+    assert status == 400 and "swap from and to" in text
     css = await client.get("/reports/reports.css")
     assert css.status == 200 and "svg" in await css.text()
