@@ -87,8 +87,15 @@ def test_groups_by_rep_queue_form_and_rule(week: Engine) -> None:
     assert by_queue == {"inside-sales": (4, 2, 0), "enterprise": (2, 2, 1)}
     by_form = {g.key: g.submissions for g in _card(week, "form").groups}
     assert by_form == {"demo-request": 2, "whitepaper": 6, "pricing": 2, "(none)": 1}
-    by_rule = {g.key: g.handed_off for g in _card(week, "rule").groups}
-    assert by_rule == {"fit.business_email": 6, "intent.form.demo-request": 6}
+    rule_card = _card(week, "rule")
+    by_rule = {
+        g.key: (g.handed_off, g.median_touch_s, g.p90_touch_s, dict(g.breach_actions))
+        for g in rule_card.groups
+    }
+    both = (6, 7200.0, 14400.0, {"reassign": 1})
+    assert by_rule == {"fit.business_email": both, "intent.form.demo-request": both}
+    # Every handoff has both rules: the total counts each handoff once.
+    assert (rule_card.total.handed_off, rule_card.total.submissions, rule_card.total.breaches) == (6, 11, 1)
     with pytest.raises(ValueError, match="use one of source, campaign"):
         _card(week, "colour")
 
