@@ -106,6 +106,8 @@ SELECT hid, 'lead' || i, 'e' || i, queue, owner, stage, 40 + floor(random() * 60
 FROM u
 """  # noqa: S608 - only constants of this script
 FEEDBACK = [
+    "INSERT INTO handoff_rules SELECT DISTINCT s.handoff_id, r.value->>'rule' "
+    "FROM sales_queue s, json_array_elements(s.handoff->'reasons') r",
     "INSERT INTO feedback SELECT handoff_id || '-d', handoff_id, "
     "CASE WHEN status = 'rejected' THEN 'rejected' ELSE 'accepted' END, "
     "CASE WHEN status = 'rejected' THEN reason END, owner, decided_at, true, decided_at, decided_at "
@@ -130,7 +132,7 @@ def load(engine: Engine, n: int, now: datetime) -> dict[str, int]:
         conn.execute(text(HANDOFFS), {"now": now, "n": n})
         for statement in FEEDBACK:
             conn.execute(text(statement), {"now": now, "n": n})
-    tables = ("sales_queue", "feedback", "sla_breaches", "lead_outcomes")
+    tables = ("sales_queue", "handoff_rules", "feedback", "sla_breaches", "lead_outcomes")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         # As autovacuum would: statistics, and the visibility map index-only scans rely on.
         for table in tables:

@@ -189,3 +189,12 @@ class LeadOutcome(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_lead_outcomes_at", "at"),)
+
+
+class HandoffRule(Base):
+    """A rule that scored or routed a handoff: the scorecard groups by rule without reading the JSON."""
+
+    __tablename__ = "handoff_rules"
+
+    handoff_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(100), primary_key=True)

@@ -19,7 +19,6 @@ from sqlalchemy import (
     String,
     Subquery,
     and_,
-    bindparam,
     case,
     cast,
     func,
@@ -27,22 +26,14 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy import text as sql_text
 from sqlalchemy import tuple_ as sql_tuple
 from sqlalchemy.orm import Session
 
-from sinks.models import LeadOutcome, QueueItem, SlaBreachRecord, UTCDateTime
+from sinks.models import HandoffRule, LeadOutcome, QueueItem, SlaBreachRecord
 from sinks.scorecard_numbers import TOUCH_BUCKETS
 
 NONE = "(none)"
 UNASSIGNED = "(unassigned)"
-_RULES = {
-    # One row per handoff and rule that scored or routed it.
-    "postgresql": "SELECT DISTINCT s.handoff_id, r.value->>'rule' AS rule FROM sales_queue s, "
-    "json_array_elements(s.handoff->'reasons') r WHERE s.submitted_at >= :first AND s.submitted_at < :end",
-    "sqlite": "SELECT DISTINCT s.handoff_id, json_extract(r.value, '$.rule') AS rule FROM sales_queue s, "
-    "json_each(s.handoff, '$.reasons') r WHERE s.submitted_at >= :first AND s.submitted_at < :end",
-}
 _KEY = {"source": QueueItem.utm_source, "campaign": QueueItem.utm_campaign, "form": QueueItem.form_id}
 
 
@@ -105,12 +96,11 @@ def base(
 
 def rule_keys(session: Session, *, first: datetime, end: datetime) -> CTE:
     """(handoff_id, rule) for the handoffs of [first, end)."""
+    r, q = HandoffRule, QueueItem
     stmt = (
-        sql_text(_RULES[session.get_bind().dialect.name])
-        .bindparams(
-            bindparam("first", first, type_=UTCDateTime()), bindparam("end", end, type_=UTCDateTime())
-        )
-        .columns(handoff_id=String, rule=String)
+        select(r.handoff_id.label("handoff_id"), r.rule.label("rule"))
+        .join(q, q.handoff_id == r.handoff_id)
+        .where(q.submitted_at >= first, q.submitted_at < end)
     )
     return stmt.cte("rule_keys")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -135,3 +136,32 @@ def test_falling_acceptance_compares_the_last_four_weeks_with_the_four_before(da
     engine.dispose()
     assert card.falling == [Falling("google", 100.0, 16.7)]
     assert [w.numbers.handed_off for w in card.weeks] == [4, 4, 4, 0, 4, 4, 4, 0]
+
+
+def test_migration_0005_fills_the_scorecard_columns_of_existing_handoffs(database_url: str) -> None:
+    from sqlalchemy import select, text
+
+    from sinks.migrate import upgrade
+    from sinks.models import HandoffRule, QueueItem
+    from sinks.store import make_engine
+
+    engine = make_engine(database_url)
+    upgrade(engine, "0003")
+    old = handoff(1, source=src("webinar", "linkedin", "spring")).model_dump(mode="json")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sales_queue (handoff_id, lead_id, event_id, queue, stage, score, status, "
+                "submitted_at, queued_at, sla_due_at, updated_at, submissions, handoff, breaches) VALUES "
+                "('h-0001', 'lead-0001', 'e-0001', 'inside-sales', 'SQL', 80, 'open', :at, :at, :at, :at, 1, "
+                ":handoff, 0)"
+            ),
+            {"at": START, "handoff": json.dumps(old)},
+        )
+    upgrade(engine)
+    with Session(engine) as session:
+        row = session.get_one(QueueItem, "h-0001")
+        assert (row.form_id, row.utm_source, row.utm_campaign) == ("webinar", "linkedin", "spring")
+        rules = session.scalars(select(HandoffRule.rule).order_by(HandoffRule.rule)).all()
+    engine.dispose()
+    assert rules == ["fit.business_email", "intent.form.demo-request"]

@@ -1,4 +1,4 @@
-"""The scorecard: source columns on the queue row, a time index, and the leads that never reached sales.
+"""The scorecard: source columns and rules of each handoff, a time index, the leads that never reached sales.
 
 Revision ID: 0005
 Revises: 0003
@@ -34,6 +34,19 @@ _BACKFILL = {
 }
 
 
+_RULES = {
+    "postgresql": (
+        "INSERT INTO handoff_rules (handoff_id, rule) SELECT DISTINCT s.handoff_id, r.value->>'rule' "
+        "FROM sales_queue s, json_array_elements(s.handoff->'reasons') r WHERE r.value->>'rule' IS NOT NULL"
+    ),
+    "sqlite": (
+        "INSERT INTO handoff_rules (handoff_id, rule) SELECT DISTINCT s.handoff_id, "
+        "json_extract(r.value, '$.rule') FROM sales_queue s, json_each(s.handoff, '$.reasons') r "
+        "WHERE json_extract(r.value, '$.rule') IS NOT NULL"
+    ),
+}
+
+
 def upgrade() -> None:
     with op.batch_alter_table("sales_queue") as batch:
         batch.add_column(sa.Column("form_id", sa.String(100)))
@@ -60,9 +73,18 @@ def upgrade() -> None:
         sa.Column("at", _WHEN, nullable=False),
     )
     op.create_index("ix_lead_outcomes_at", "lead_outcomes", ["at"])
+    op.create_table(
+        "handoff_rules",
+        sa.Column("handoff_id", sa.String(64), primary_key=True),
+        sa.Column("rule", sa.String(100), primary_key=True),
+    )
+    rules = _RULES.get(op.get_bind().dialect.name)
+    if rules:
+        op.execute(rules)
 
 
 def downgrade() -> None:
+    op.drop_table("handoff_rules")
     op.drop_index("ix_lead_outcomes_at", table_name="lead_outcomes")
     op.drop_table("lead_outcomes")
     op.drop_index("ix_sales_queue_submitted_at", table_name="sales_queue")
