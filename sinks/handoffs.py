@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from schemas import HandoffEvent, Stage
 from schemas.errors import StoreError
 from sinks.feedback import insert_or_ignore
-from sinks.models import OPEN_STATUSES, HandoffRecord, QueueItem
+from sinks.models import OPEN_STATUSES, HandoffRecord, HandoffRule, QueueItem
 from sinks.transitions import as_utc
 
 T = TypeVar("T")
@@ -65,6 +65,9 @@ def _new_row(event: HandoffEvent, now: datetime) -> dict[str, Any]:
         "submissions": 1,
         "handoff": event.model_dump(mode="json"),
         "breaches": 0,
+        "form_id": event.source.form_id,
+        "utm_source": event.source.utm.source,
+        "utm_campaign": event.source.utm.campaign,
     }
 
 
@@ -162,6 +165,13 @@ def record_handoffs(*, session: Session, events: Sequence[HandoffEvent], now: da
         raise ConcurrentWrite(f"{len(ledger) - len(written)} handoffs were recorded by another writer")
     if new_rows:
         conn.execute(insert(cast(Table, QueueItem.__table__)), list(new_rows.values()))
+        rules = [
+            {"handoff_id": row["handoff_id"], "rule": rule}
+            for row in new_rows.values()
+            for rule in sorted({reason["rule"] for reason in row["handoff"]["reasons"]})
+        ]
+        if rules:
+            conn.execute(insert(cast(Table, HandoffRule.__table__)), rules)
     for lead, values in existing.items():
         row = open_rows[lead]
         if values["submissions"] != row.submissions:

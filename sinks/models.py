@@ -74,6 +74,10 @@ class QueueItem(Base):
     reason: Mapped[str | None] = mapped_column(String(64), default=None)
     breaches: Mapped[int] = mapped_column(Integer, default=0)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Copied from the handoff's source so the scorecard groups without reading the JSON.
+    form_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    utm_source: Mapped[str | None] = mapped_column(String(200), default=None)
+    utm_campaign: Mapped[str | None] = mapped_column(String(200), default=None)
 
     __table_args__ = (
         # At most one open or claimed row per person.
@@ -87,6 +91,26 @@ class QueueItem(Base):
         Index("ix_sales_queue_queue_status_due", "queue", "status", "sla_due_at"),
         Index("ix_sales_queue_owner_status", "owner", "status"),
         Index("ix_sales_queue_email", "email"),
+        # Covering on PostgreSQL (migration 0005): the scorecard reads the index alone.
+        Index(
+            "ix_sales_queue_submitted_at",
+            "submitted_at",
+            postgresql_include=[
+                "handoff_id",
+                "queue",
+                "owner",
+                "stage",
+                "status",
+                "outcome",
+                "reason",
+                "breaches",
+                "first_touch_at",
+                "sla_due_at",
+                "form_id",
+                "utm_source",
+                "utm_campaign",
+            ],
+        ),  # fmt: skip
     )
 
 
@@ -176,3 +200,28 @@ class DeskSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LeadOutcome(Base):
+    """A submission that never reached sales: nurtured, disqualified, a duplicate or a dead letter."""
+
+    __tablename__ = "lead_outcomes"
+
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(100))
+    form_id: Mapped[str | None] = mapped_column(String(100))
+    utm_source: Mapped[str | None] = mapped_column(String(200))
+    utm_campaign: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_lead_outcomes_at", "at"),)
+
+
+class HandoffRule(Base):
+    """A rule that scored or routed a handoff: the scorecard groups by rule without reading the JSON."""
+
+    __tablename__ = "handoff_rules"
+
+    handoff_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(100), primary_key=True)

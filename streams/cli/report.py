@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from streams.cli.options import JSON, open_desk
+from streams.cli.scorecard import scorecard_cmd
 
 
 @click.group("report")
@@ -50,3 +51,6 @@ def funnel_cmd(by: str, as_json: bool) -> None:
         click.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
     else:
         click.echo(render_funnel(rows, by))
+
+
+report.add_command(scorecard_cmd)

@@ -102,10 +102,17 @@ class IntakeWorker:
             log.info("event %s seen before: idempotent no-op", outcome.event_id)
             metrics.record_outcome("no_op", "seen_before")
             return None
+        debug = log.isEnabledFor(logging.DEBUG)  # the contact is masked in the log, but cheap only when off
         if isinstance(outcome, NurtureEvent):
+            if debug:
+                log.debug("nurture %s (%s): %s", outcome.event_id, outcome.disposition.value,
+                          outcome.contact.email)  # fmt: skip
             metrics.record_outcome("nurture", outcome.disposition.value)
             return topics.nurture, outcome.lead_id.encode(), outcome.model_dump_json().encode(), []
         assert isinstance(outcome, HandoffEvent)  # noqa: S101 - Outcome has three members
+        if debug:
+            log.debug("handoff %s to %s: %s, %s", outcome.event_id, outcome.queue, outcome.contact.email,
+                      outcome.contact.phone)  # fmt: skip
         metrics.record_outcome("handoff", outcome.queue)
         # The submitted record's timestamp rides along so the sink can time speed-to-lead.
         stamp = [(metrics.SUBMITTED_HEADER, str(record.timestamp).encode())]

@@ -5,7 +5,8 @@ The SQL sales queue is the built-in sink ``sales-queue``: the shared sink loop
 writes it in one transaction (``streams.consumers.sales_queue``), then commits exactly
 the offsets it wrote. A failed write is sent again with backoff, so nothing is skipped;
 a handoff the store refuses every time becomes a dead letter. The sinks of the sinks
-file run beside it, each in its own group.
+file run beside it, each in its own group, and so does the outcomes consumer that keeps
+nurture events and dead letters for the scorecard.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import signal
 
 from sinks.migrate import require_current
 from sinks.store import create_schema, make_engine
+from streams.consumers.outcomes import OutcomesWorker
 from streams.consumers.sales_queue import NAME, SalesQueueTarget
 from streams.consumers.sink_loop import LoopSpec, SinkLoop
 from streams.consumers.sinks_run import build_loops, keep_running
@@ -62,6 +64,9 @@ async def run_sink(settings: Settings) -> None:
     worker = SinkWorker(settings)
     # Built before anything starts, so a missing secret stops the worker with its name.
     targets = build_loops(settings, worker.stopping)
+    # Nurture and dead letters into the store too, for the scorecard's marketing side.
+    outcomes = OutcomesWorker(settings)
+    outcomes.stopping = worker.stopping
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, worker.stopping.set)
@@ -74,7 +79,7 @@ async def run_sink(settings: Settings) -> None:
         )
     try:
         # Each configured sink runs in its own group: a slow one never holds back the SQL queue.
-        await asyncio.gather(worker.run(), *(keep_running(t) for t in targets))
+        await asyncio.gather(worker.run(), outcomes.run(), *(keep_running(t) for t in targets))
     finally:
         if runner is not None:
             await runner.cleanup()

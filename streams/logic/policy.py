@@ -129,6 +129,25 @@ class Caps(_Strict):
     intent: int = Field(default=50, ge=0, le=100)
 
 
+class ScorecardTargets(_Strict):
+    """What marketing and sales agreed to deliver, shown as progress on the scorecard."""
+
+    # Sales-ready (SQL) leads marketing delivers each month, per queue.
+    sql_per_month: dict[str, int] = Field(default_factory=dict)
+    # Share (percent) of decided leads sales should accept.
+    acceptance_rate: float | None = Field(default=None, ge=0, le=100)
+    # Sales first touches this share (percent) of handed-off leads within this many hours.
+    first_touch_hours: float | None = Field(default=None, gt=0, le=24 * 30)
+    first_touch_share: float = Field(default=90, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _positive(self) -> ScorecardTargets:
+        bad = [queue for queue, n in self.sql_per_month.items() if n < 0]
+        if bad:
+            raise ValueError(f"sql_per_month must not be negative (queue {bad[0]!r})")
+        return self
+
+
 class Policy(_Strict):
     """A complete, versioned qualification policy."""
 
@@ -145,6 +164,7 @@ class Policy(_Strict):
     default_calendar: Calendar = Field(default_factory=Calendar)
     # What to do when a handoff breaches its SLA; validated by the SLA module.
     sla: dict[str, Any] | None = None
+    scorecard: ScorecardTargets = Field(default_factory=ScorecardTargets)
     version: str = ""
 
     def rep_queue(self, rep: str) -> str | None:

@@ -40,6 +40,11 @@ def cross_check(data: dict[str, Any]) -> list[Problem]:
         for i, rep in enumerate(names if isinstance(names, list) else []):
             if isinstance(rep, str) and rep not in reps:
                 errors.append((("queues", name, "reps", i), f"rep {rep!r} is not listed under 'reps'"))
+    scorecard = data.get("scorecard")
+    targets = scorecard.get("sql_per_month") if isinstance(scorecard, dict) else None
+    for name in targets if isinstance(targets, dict) else {}:
+        if name not in queues:
+            errors.append((("scorecard", "sql_per_month", name), f"no queue {name!r} under 'queues'"))
     for section in ("disqualify", "rules", "stages", "routing"):
         seen: set[Any] = set()
         for i, item in _items(data, section):

@@ -18,7 +18,18 @@ from aiohttp import web
 from schemas.errors import ConfigError
 from streams.core.logging import install_masking, logging_config
 from streams.core.settings import Settings
-from streams.web import desk_auth, feedback_api, health, intake, ops, pages, queue_api, signin, site
+from streams.web import (
+    desk_auth,
+    feedback_api,
+    health,
+    intake,
+    ops,
+    pages,
+    queue_api,
+    reports,
+    signin,
+    site,
+)
 from streams.web.desk_auth import is_loopback
 
 log = logging.getLogger(__name__)
@@ -26,7 +37,7 @@ log = logging.getLogger(__name__)
 # Each part adds its routes and startup/cleanup hooks to the aiohttp application.
 INTAKE_PARTS: tuple[ModuleType, ...] = (health, intake, site)
 # desk_auth first: its middlewares (identity, CSRF, security headers) guard every later part.
-DESK_PARTS: tuple[ModuleType, ...] = (desk_auth, signin, queue_api, pages, ops, feedback_api)
+DESK_PARTS: tuple[ModuleType, ...] = (desk_auth, signin, queue_api, pages, ops, feedback_api, reports)
 # Kept for callers that name the intake's parts by the old name.
 PARTS = INTAKE_PARTS
 

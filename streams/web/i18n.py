@@ -60,7 +60,7 @@ class Translator:
 
     def __call__(self, msgid: str, **values: object) -> str:
         """Translate a message and fill in its ``{named}`` values."""
-        text = catalog(self.lang).get(msgid, msgid) if self.lang != DEFAULT_LOCALE else msgid
+        text = catalog(self.lang).get(msgid, msgid)
         return text.format(**values) if values else text
 
     def when(self, at: datetime) -> str:
