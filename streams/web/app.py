@@ -20,6 +20,7 @@ from streams.core.logging import install_masking, logging_config
 from streams.core.settings import Settings
 from streams.web import (
     desk_auth,
+    erasure_api,
     feedback_api,
     health,
     intake,
@@ -37,7 +38,16 @@ log = logging.getLogger(__name__)
 # Each part adds its routes and startup/cleanup hooks to the aiohttp application.
 INTAKE_PARTS: tuple[ModuleType, ...] = (health, intake, site)
 # desk_auth first: its middlewares (identity, CSRF, security headers) guard every later part.
-DESK_PARTS: tuple[ModuleType, ...] = (desk_auth, signin, queue_api, pages, ops, feedback_api, reports)
+DESK_PARTS: tuple[ModuleType, ...] = (
+    desk_auth,
+    signin,
+    queue_api,
+    pages,
+    ops,
+    feedback_api,
+    reports,
+    erasure_api,
+)
 # Kept for callers that name the intake's parts by the old name.
 PARTS = INTAKE_PARTS
 

@@ -153,3 +153,27 @@ async def test_the_rep_field_and_header_no_longer_decide_who_acts(
         json={"rep": TANAKA},
     )
     assert (await resp.json())["item"]["owner"] == TAKAHASHI
+
+
+async def test_a_tool_erases_a_person_and_a_rep_may_not(
+    client: TestClient,  # type: ignore[type-arg]
+    tokens: tuple[Settings, dict[str, str]],
+) -> None:
+    settings, token = tokens
+    body = {"email": "ＴＡＲＯ2＠c2.example.co.jp"}  # full-width, as a Japanese CRM may hold it
+    assert (await client.post("/api/erasure", json=body)).status == 401
+    assert (await client.post("/api/erasure", json=body, headers=bearer(token[TANAKA]))).status == 403
+    engine = migrated(settings.database.url)
+    crm = bearer(new_token(engine, "crm-sync", "integration"))
+    engine.dispose()
+    bad = await client.post("/api/erasure", json={"mail": "x"}, headers=crm)
+    assert bad.status == 400 and (await bad.json())["error"] == "bad_request"
+    resp = await client.post("/api/erasure", json=body, headers=crm)
+    answer = await resp.json()
+    assert resp.status == 200 and answer["handoffs"] == 1 and "taro2" not in await resp.text()
+    announced = read_topic(settings.kafka.bootstrap_servers, settings.topics.erasure, until=1)
+    assert [event["lead_id"] for _, event in announced] == [answer["lead_id"]]
+    shown = await (await client.get("/api/handoffs/h-0002", headers=bearer(token["boss"]))).json()
+    assert "taro2@c2.example.co.jp" not in str(shown)
+    again = await (await client.post("/api/erasure", json=body, headers=crm)).json()
+    assert again["handoffs"] == 0  # safe to repeat
