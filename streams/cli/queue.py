@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -18,17 +20,19 @@ _REP = click.option(
 )
 
 
-def _when(iso: str | None) -> str:
-    return iso[:16].replace("T", " ") if iso else "-"
+def _when(iso: str | None, zone: ZoneInfo) -> str:
+    return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M") if iso else "-"
 
 
-def render_items(items: list[dict[str, Any]]) -> str:
-    """A queue as a fixed-width table."""
+def render_items(items: list[dict[str, Any]], zone: str = "UTC") -> str:
+    """A queue as a fixed-width table, deadlines in ``zone``."""
     if not items:
         return "no handoffs match"
+    tz = ZoneInfo(zone)
+    due = f"DUE ({zone})"
     head = (
         f"{'HANDOFF':<36}  {'QUEUE':<13}{'STAGE':<6}{'SCORE':>5}  {'STATUS':<9}{'OWNER':<15}"
-        f"{'DUE (UTC)':<18}{'COMPANY / NAME'}"
+        f"{due:<{max(18, len(due) + 2)}}{'COMPANY / NAME'}"
     )
     lines = [head]
     for i in items:
@@ -37,7 +41,7 @@ def render_items(items: list[dict[str, Any]]) -> str:
         status = (i.get("outcome") or i["status"]) if i["status"] == "closed" else i["status"]
         lines.append(
             f"{i['handoff_id']:<36}  {i['queue']:<13}{i['stage']:<6}{i['score']:>5}  "
-            f"{status:<9}{(i['owner'] or '-'):<15}{_when(i['sla_due_at']):<18}{who}"
+            f"{status:<9}{(i['owner'] or '-'):<15}{_when(i['sla_due_at'], tz):<{max(18, len(due) + 2)}}{who}"
         )
     return "\n".join(lines)
 
@@ -71,16 +75,35 @@ def queue() -> None:
     help="Only these statuses (repeatable; default open, claimed and accepted).",
 )
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--tz",
+    "zone",
+    help="Time zone of the deadlines (default: the --owner's in the policy, or HANDOFF_DESK_TIMEZONE).",
+)
 @JSON
 def list_cmd(
-    queue_name: str | None, owner: str | None, statuses: tuple[str, ...], limit: int, as_json: bool
+    queue_name: str | None,
+    owner: str | None,
+    statuses: tuple[str, ...],
+    limit: int,
+    zone: str | None,
+    as_json: bool,
 ) -> None:
     """List handoffs, most urgent first."""
+    from streams.desk.access import zone_of
+
     with open_desk() as desk:
         items = desk.items(
             queue=queue_name, owner=owner, status=statuses or ("open", "claimed", "accepted"), limit=limit
         )
-    click.echo(json.dumps(items, ensure_ascii=False, indent=2) if as_json else render_items(items))
+        tz = zone or zone_of(desk.policy, owner or "", desk.settings.desk.timezone)
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    try:
+        click.echo(render_items(items, tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.UsageError(f"--tz {tz}: not a time zone name like Asia/Tokyo") from None
 
 
 @queue.command("next")

@@ -94,3 +94,11 @@ def test_next_without_a_queue_and_show_in_the_reps_time_zone(
     assert "2026-11-02 23:00 Asia/Tokyo" in shown.stdout
     assert "+81312345678" in shown.stdout and "見積もりをお願いします" in shown.stdout
     assert "fit.business_email +15" in shown.stdout
+    # The list shows the same deadline in the owner's zone, or in the one asked for.
+    listed = cli("queue", "list", "--owner", "tanaka.hiro")
+    assert listed.exit_code == 0 and "DUE (Asia/Tokyo)" in listed.stdout
+    assert "2026-11-02 23:00" in listed.stdout
+    utc = cli("queue", "list", "--tz", "UTC")
+    assert "DUE (UTC)" in utc.stdout and "2026-11-02 14:00" in utc.stdout
+    wrong = cli("queue", "list", "--tz", "Mars/Olympus")
+    assert wrong.exit_code != 0 and "not a time zone name" in wrong.output
