@@ -153,6 +153,7 @@ def measure(
         out["latency"] = " / ".join(f"{pct(lat, p) * 1000:.0f}" for p in (50, 95, 99)) + " ms"
         say(f"  p50/p95/p99 {out['latency']}")
 
+        clear_store(url)  # so the count below waits for the whole import, not the paced rows
         asyncio.run(produce(bootstrap, topics.bulk, load.bulk))
         sent_live = time.monotonic()
         asyncio.run(produce(bootstrap, topics.submitted, [load.live]))
