@@ -37,24 +37,15 @@ from bench.pipeline_kafka import passthrough, produce  # noqa: E402
 from bench.pipeline_leads import business_leads, expected_handoffs  # noqa: E402
 from bench.pipeline_store import clear_store, latencies, wait_for_count, wait_for_events  # noqa: E402
 from sinks.store import create_schema, make_engine  # noqa: E402
+from streams.core.sections import TopicSettings  # noqa: E402
 from streams.core.settings import Settings, load_settings  # noqa: E402
 from streams.embedded.broker import EmbeddedBroker  # noqa: E402
 from streams.kafka.topics import ensure_topics  # noqa: E402
 from tests.reliability.harness import Workers  # noqa: E402
 
 Args = argparse.Namespace
-TOPICS = (
-    "submitted",
-    "handoff",
-    "nurture",
-    "dlq",
-    "feedback",
-    "sla",
-    "routing",
-    "erasure",
-    "bulk",
-    "routing_bulk",
-)
+# Every topic of the settings, each made unique to the run.
+TOPICS = tuple(TopicSettings.model_fields)
 
 
 def say(text: str) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Engine
 
+from streams.core.sections import TopicSettings
 from streams.core.settings import Settings, load_settings
 from streams.embedded.broker import EmbeddedBroker
 
@@ -90,19 +91,7 @@ def settings_for(kafka: Kafka, unique: Callable[[str], str], tmp_path: object) -
             "state_dir": f"{tmp_path}/state",
             "database_url": f"sqlite:///{tmp_path}/handoff.db",
         }
-        topics = (
-            "submitted",
-            "handoff",
-            "nurture",
-            "dlq",
-            "feedback",
-            "sla",
-            "routing",
-            "erasure",
-            "bulk",
-            "routing_bulk",
-        )
-        for topic in topics:
+        for topic in TopicSettings.model_fields:
             base[f"topic_{topic}"] = unique(f"leads.{topic}")
         base.update(overrides)
         return load_settings(**base)

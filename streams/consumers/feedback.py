@@ -23,8 +23,6 @@ from typing import Any, TypeAlias
 import faust
 import mode
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
-from aiokafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -33,7 +31,7 @@ from schemas import Erasure, Feedback
 from sinks.erase import erase_person
 from sinks.queue import apply_feedback
 from sinks.store import make_engine
-from streams.consumers.rewind import rewind_to_committed
+from streams.consumers.rewind import commit_written, rewind_to_committed
 from streams.core.settings import Settings
 from streams.kafka.fetch_wait import IdleWait
 
@@ -106,11 +104,7 @@ class FeedbackWorker:
             await rewind_to_committed(self.consumer)
             return False
         self.totals.update(outcomes)
-        offsets = {tp: OffsetAndMetadata(rs[-1].offset + 1, "") for tp, rs in batch.items()}
-        try:
-            await self.consumer.commit(offsets)
-        except KafkaError as exc:
-            log.warning("feedback commit failed after the write (redelivery is harmless): %s", exc)
+        await commit_written(self.consumer, batch, "feedback")
         return True
 
     async def run(self) -> None:

@@ -22,10 +22,9 @@ from typing import Any, TypeAlias
 import mode
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
-from aiokafka.structs import OffsetAndMetadata
 
 from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
-from streams.consumers.rewind import rewind_to_committed
+from streams.consumers.rewind import commit_written, rewind_to_committed
 from streams.core import metrics
 from streams.core.settings import Settings
 from streams.kafka.fetch_wait import IdleWait
@@ -149,11 +148,7 @@ class IntakeWorker:
             log.warning("intake outputs not confirmed (%s: %s); rewinding", type(exc).__name__, exc)
             await rewind_to_committed(self.consumer)
             return False
-        offsets = {tp: OffsetAndMetadata(rs[-1].offset + 1, "") for tp, rs in batch.items()}
-        try:
-            await self.consumer.commit(offsets)
-        except KafkaError as exc:
-            log.warning("intake commit failed after the outputs (redelivery is harmless): %s", exc)
+        await commit_written(self.consumer, batch, "intake")
         return True
 
     async def run(self) -> None:

@@ -1,8 +1,16 @@
-"""Shared by the consumers that write to the database and commit by hand."""
+"""Shared by the consumers that write (to the database, or to other topics) and commit by hand."""
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaConsumer
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.structs import OffsetAndMetadata
+
+log = logging.getLogger(__name__)
 
 
 async def rewind_to_committed(consumer: AIOKafkaConsumer) -> None:
@@ -13,3 +21,14 @@ async def rewind_to_committed(consumer: AIOKafkaConsumer) -> None:
             await consumer.seek_to_beginning(tp)
         else:
             consumer.seek(tp, committed)
+
+
+async def commit_written(
+    consumer: AIOKafkaConsumer, batch: Mapping[TopicPartition, Sequence[Any]], what: str
+) -> None:
+    """Commit past a batch whose effects are already written; a failed commit only means redelivery."""
+    offsets = {tp: OffsetAndMetadata(rs[-1].offset + 1, "") for tp, rs in batch.items()}
+    try:
+        await consumer.commit(offsets)
+    except KafkaError as exc:
+        log.warning("%s commit failed after the write (redelivery is harmless): %s", what, exc)
