@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import click
 
+from sinks.preflight import require_store
 from sinks.scorecard import GROUPINGS
 from sinks.store import make_engine
 from streams.cli.options import policy_at
@@ -61,6 +62,7 @@ def scorecard_cmd(
     tz = viewer_zone(tz_name, policy.default_calendar.timezone)
     day: tuple[date | None, date | None] = (first.date() if first else None, last.date() if last else None)
     start, end = resolve_period(period, now=datetime.now(UTC), tz=tz, first=day[0], last=day[1])
+    require_store(settings.database.url)  # missing or unmigrated: one line with the fix, nothing created
     engine = make_engine(settings.database.url)
     try:
         report = build_report(

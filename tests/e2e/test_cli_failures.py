@@ -43,6 +43,7 @@ STORE_COMMANDS = [
     ("queue", "next", "--queue", "inside-sales", "--rep", "tanaka"),
     ("queue", "accept", "h-1", "--rep", "tanaka"),
     ("report", "funnel"),
+    ("report", "scorecard"),
     ("erase", "taro@example.co.jp", "--yes"),
     ("erase", "taro@example.co.jp"),
     ("users", "list"),

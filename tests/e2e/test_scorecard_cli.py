@@ -54,5 +54,7 @@ def test_mistakes_end_in_one_line_and_an_exit_code(tmp_path: Path) -> None:
     missing = _cli(url, "--period", "custom", "--from", "2026-11-08")
     assert missing.exit_code == 1 and "needs both dates" in missing.stderr
     unmigrated = _cli(url)
-    assert unmigrated.exit_code == 4 and "run `handoff db upgrade`" in unmigrated.stderr
+    # Not migrated is a user error (exit 1, as `handoff --help` says), and no empty file is left.
+    assert unmigrated.exit_code == 1 and "run `handoff db upgrade`" in unmigrated.stderr
+    assert not (tmp_path / "empty.db").exists()
     assert "Traceback" not in unmigrated.output
