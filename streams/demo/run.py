@@ -114,12 +114,13 @@ def _print_summary(settings: Settings, acc: Accounting, stored: int, started: fl
             f"  first outcome {acc.first_outcome_at - started:.2f} s after the first send "
             f"(workers joining their groups), then {len(acc.accounted) / warm:.0f} leads/s\n"
         )
-    print(f"  handed off to sales   {len(acc.handoffs):6d}  (in the sales queue store: {stored})")
-    for disposition, n in sorted(acc.nurture.items()):
-        print(f"  {disposition:<21} {n:6d}")
-    for error, n in sorted(acc.dead.items()):
-        label = f"dead letter: {error}"
-        print(f"  {label:<21} {n:6d}")
+    counts: list[tuple[str, int]] = [("handed off to sales", len(acc.handoffs))]
+    counts += sorted(acc.nurture.items())
+    counts += [(f"dead letter: {error}", n) for error, n in sorted(acc.dead.items())]
+    width = max(len(label) for label, _ in counts)  # one column, however long an error code is
+    for index, (label, n) in enumerate(counts):
+        stored_note = f"  (in the sales queue store: {stored})" if index == 0 else ""
+        print(f"  {label:<{width}} {n:6d}{stored_note}")
     print("\nSales queues (rows; submissions include repeat visits attached to an open row):")
     print(f"  {'queue':<14}{'stage':<7}{'status':<9}{'rows':>6}{'submissions':>13}")
     for queue, stage, status, n, subs in rows:
