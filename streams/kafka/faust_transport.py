@@ -1,16 +1,27 @@
-"""Faust's aiokafka transport with the fetch wait of ``streams.kafka.fetch_wait``.
+"""Faust's aiokafka transport with the fetch wait of ``streams.kafka.fetch_wait``, and a seek
+back to the committed offsets that skips no partition.
 
 Faust hard-codes a 1.5 s fetch wait; a broker that holds a Fetch for the full wait
 (the embedded one does) then adds up to 1.5 s to every lead's speed-to-lead. Here the
 wait is the short busy one while records flow and the long idle one after a quiet second.
+
+Records fetched while Faust's flow is stopped (a rebalance) are dropped and the consumer
+seeks back to the committed offsets. aiokafka's ``seek_to_committed`` leaves a partition
+with no commit yet where the fetcher is (past the dropped records), and stops at the first
+partition revoked meanwhile, leaving the rest unseeked: the running worker then never sees
+those records (measured: 1-3 of 2,000 leads after a SIGKILLed worker's partitions moved).
+Here every partition still assigned goes back to its commit, or to the beginning without one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aiokafka
+from aiokafka.errors import IllegalStateError
 from faust.transport.drivers import aiokafka as driver
+from faust.types import TP
 
 from streams.kafka.fetch_wait import IdleWait
 
@@ -27,6 +38,26 @@ class _ConsumerThread(driver.AIOKafkaConsumerThread):
             # Read by AIOKafkaConsumer.start() when it builds its fetcher.
             consumer._fetch_max_wait_ms = wait.busy_ms
         return consumer
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        return await self.call_thread(self._seek_each_to_committed)  # type: ignore[no-any-return]
+
+    async def _seek_each_to_committed(self) -> dict[TP, int]:
+        consumer = self._ensure_consumer()
+        found: dict[TP, int] = {}  # None for a partition without a commit, as aiokafka answers
+        for tp in list(consumer.assignment()):
+            offset = await consumer.committed(tp)
+            if offset is None and tp.topic.endswith("-changelog"):
+                continue  # a table's changelog is positioned by Faust's recovery, never committed
+            try:
+                if offset is None:
+                    await consumer.seek_to_beginning(tp)
+                else:
+                    consumer.seek(tp, offset)
+            except IllegalStateError:
+                continue  # revoked meanwhile: its new owner starts from the commit
+            found[tp] = offset
+        return found
 
     async def getmany(self, active_partitions: Any, timeout: float) -> Any:
         records = await super().getmany(active_partitions, timeout)
