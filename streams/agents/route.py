@@ -1,24 +1,29 @@
-"""Route: assign an owner inside the queue and emit the handoff.
+"""Route: assign an owner inside the queue and emit the handoff, a batch at a time.
 
 The routing topic is keyed by queue, so one worker owns each queue's assignment
 ledger; the ledger is a changelog-backed table and may lag by an update after a
 restart (the rotation stays fair within one lead; the database keeps correctness).
+A batch is assigned in order, each queue's ledger written once as of its last lead, and
+its handoffs produced in one go; Faust acknowledges the batch's records only after that.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
 
 from schemas import HandoffEvent
 from streams.agents.topics import raw_topic
 from streams.core import metrics
 from streams.core.settings import Settings
 from streams.desk.workload import Workload, load_open_counts
+from streams.kafka.batch_send import BatchSender, Output, batch_producer
+from streams.kafka.faust_batches import Event, buffered_batches, handling
 from streams.logic.assign import Ledger
 from streams.logic.pipeline import account_key, assign_owner
 from streams.logic.policy_file import load_policy
@@ -26,10 +31,10 @@ from streams.logic.policy_file import load_policy
 log = logging.getLogger(__name__)
 
 
-def _passed_on(headers: Any) -> dict[str, bytes]:
+def _passed_on(headers: Any) -> list[tuple[str, bytes]]:
     """Keep the submitted timestamp header for the sink."""
     items = headers.items() if isinstance(headers, Mapping) else (headers or ())
-    return {k: v for k, v in items if k == metrics.SUBMITTED_HEADER}
+    return [(k, v) for k, v in items if k == metrics.SUBMITTED_HEADER]
 
 
 def register(app: faust.App, settings: Settings) -> Any:
@@ -39,7 +44,7 @@ def register(app: faust.App, settings: Settings) -> Any:
     # two topics in turn, so a live lead waits for one bulk record, not for an import. Both
     # are keyed by queue with the same partitions, so one worker still owns each ledger.
     routing = raw_topic(app, settings.topics.routing, settings.topics.routing_bulk)
-    handoff = raw_topic(app, settings.topics.handoff)
+    handoff = settings.topics.handoff
     ledger = app.Table("assignments", default=dict, partitions=settings.kafka.partitions)
     # Account -> rep for sticky queues: one small entry per account rather than one big
     # ledger value; written while handling the queue's own partition, so it lives with it.
@@ -51,34 +56,80 @@ def register(app: faust.App, settings: Settings) -> Any:
     async def refresh_workload() -> None:
         workload.refresh(await asyncio.to_thread(load_open_counts, settings.database.url))
 
-    def assign(event: HandoffEvent) -> HandoffEvent:
-        state = Ledger.from_json(ledger[event.queue])
+    def assign(
+        event: HandoffEvent, state: Ledger, stickies: dict[str, str]
+    ) -> tuple[HandoffEvent, str | None]:
+        """Assign one lead; also say which sticky account it (re)pinned, if any."""
         queue = policy.queues.get(event.queue)
         key = account_key(event)
         sticky_key = None
         if key and queue is not None and queue.strategy == "sticky_account":
             sticky_key = f"{event.queue}\x1f{key}"
-            if sticky[sticky_key]:
-                state.accounts = {key: sticky[sticky_key]}
+            owner = stickies[sticky_key] if sticky_key in stickies else sticky[sticky_key]
+            if owner:
+                state.accounts = {key: owner}
         held = workload.open_counts(event.queue, queue.reps) if queue is not None else None
         assigned = assign_owner(event, policy, state, held)
-        if sticky_key and assigned.owner:
-            sticky[sticky_key] = assigned.owner
         state.accounts = {}
-        ledger[event.queue] = state.to_json()
         workload.assigned(event.queue, assigned.owner)
-        return assigned
+        if sticky_key and assigned.owner:
+            stickies[sticky_key] = assigned.owner
+            return assigned, sticky_key
+        return assigned, None
+
+    def route_batch(events: Sequence[Event]) -> list[Output]:
+        """Assign a batch in order; each queue's ledger is written once, as of its last lead."""
+        states: dict[str, tuple[Ledger, Event]] = {}
+        stickies: dict[str, str] = {}
+        sticky_events: dict[str, Event] = {}
+        outputs: list[Output] = []
+        for event in events:
+            lead = HandoffEvent.model_validate_json(event.value)
+            state = states[lead.queue][0] if lead.queue in states else Ledger.from_json(ledger[lead.queue])
+            states[lead.queue] = (state, event)
+            assigned, pinned = assign(lead, state, stickies)
+            if pinned:
+                sticky_events[pinned] = event
+            value = assigned.model_dump_json().encode()
+            outputs.append((handoff, assigned.lead_id.encode(), value, _passed_on(event.message.headers)))
+        # A table writes its changelog to the partition of the event being handled: the
+        # queue's own partition, since the routing topics are keyed by queue.
+        for name, (state, event) in states.items():
+            with handling(event):
+                ledger[name] = state.to_json()
+        for key, owner in stickies.items():
+            with handling(sticky_events[key]):
+                sticky[key] = owner
+        return outputs
+
+    batch_size = settings.worker.route_batch_size
 
     @app.agent(routing, name="handoff.route")
     async def route(stream: faust.StreamT[bytes]) -> None:
-        # One event at a time on purpose: with Faust's take_events() a record of the first
-        # batch after the partitions were assigned went missing (in about half of the runs).
-        async for record in stream.events():
-            assigned = assign(HandoffEvent.model_validate_json(record.value))
-            await handoff.send(
-                key=assigned.lead_id.encode(),
-                value=assigned.model_dump_json().encode(),
-                headers=_passed_on(record.message.headers),
-            )
+        # What is buffered, as one batch produced in one go (one send per record was the
+        # stage's ceiling); its events are acknowledged only once the broker confirmed it.
+        producer = batch_producer(settings.kafka.servers, "handoff-route")
+        await producer.start()
+        sender = BatchSender(producer)
+        try:
+            async for events in buffered_batches(stream, batch_size):
+                await send_until_confirmed(sender, route_batch(events), settings.sink.retry_max_backoff_s)
+        finally:
+            await producer.stop()
 
     return route
+
+
+async def send_until_confirmed(sender: BatchSender, outputs: list[Output], max_backoff_s: float) -> None:
+    """Send a routed batch until the broker confirms it (its ledger is already written)."""
+    delay = 0.1
+    while True:
+        try:
+            await sender.send_all(outputs)
+            return
+        except KafkaError as exc:
+            log.warning(
+                "routed handoffs not confirmed (%s: %s); retrying in %.1f s", type(exc).__name__, exc, delay
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_backoff_s)

@@ -3,9 +3,10 @@
 A plain aiokafka consumer in the stream worker group, separate from the Faust consumer
 of the routing stage: a backlog of leads to decide can no longer hold up the routing
 topic (one shared Faust fetcher stops delivering every topic once one agent's buffer is
-full). Each batch's outputs are produced in one go and the batch's offsets are committed
-only after the broker confirmed all of them; a failed send rewinds to the committed
-offsets, so every lead ends in its outcome at least once (the store writes idempotently).
+full). Each batch's outputs are produced in one go (one record batch per partition),
+and the batch's offsets are committed only after the broker confirmed all of them; a
+failed send rewinds to the committed offsets, so every lead ends in its outcome at
+least once (the store writes idempotently).
 
 ``leads.bulk`` is consumed by the same consumer, but a bulk batch is only taken while
 no record of ``leads.submitted`` is waiting in the fetch buffer, and it is small, so a
@@ -20,13 +21,14 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
 import mode
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
 from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
 from streams.consumers.rewind import commit_written, rewind_to_committed
 from streams.core import metrics
 from streams.core.settings import Settings
+from streams.kafka.batch_send import BatchSender, Output, batch_producer
 from streams.kafka.fetch_wait import IdleWait
 from streams.logic.pipeline import Outcome
 
@@ -35,8 +37,6 @@ Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 Batch: TypeAlias = dict[TopicPartition, list[Record]]
 #: Decide one raw message taken from a position.
 Decide: TypeAlias = Callable[[bytes | None, SourcePosition], Outcome]
-#: What one lead becomes on the wire: topic, key, value, headers.
-Output: TypeAlias = tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]
 
 
 def decide_batch(records: Sequence[Record], decide: Decide) -> list[tuple[Record, Outcome]]:
@@ -73,13 +73,8 @@ class IntakeWorker:
             fetch_max_wait_ms=kafka.fetch_max_wait_ms,
             max_poll_records=settings.worker.intake_batch_size,
         )
-        self.producer = AIOKafkaProducer(
-            bootstrap_servers=kafka.servers,
-            client_id="handoff-intake",
-            acks="all",
-            enable_idempotence=False,
-            linger_ms=int(kafka.producer_linger_s * 1000),
-        )
+        self.producer = batch_producer(kafka.servers, "handoff-intake")
+        self.sender = BatchSender(self.producer)
         self.wait = IdleWait.of(settings)
         self.stopping = asyncio.Event()
 
@@ -136,14 +131,9 @@ class IntakeWorker:
             decided = await asyncio.to_thread(decide_batch, records, self.decide)
         else:
             decided = decide_batch(records, self.decide)
+        outputs = [out for record, outcome in decided if (out := self.output(record, outcome)) is not None]
         try:
-            futures = []
-            for record, outcome in decided:
-                out = self.output(record, outcome)
-                if out is not None:
-                    topic, key, value, headers = out
-                    futures.append(await self.producer.send(topic, value, key=key, headers=headers))
-            await asyncio.gather(*futures)
+            await self.sender.send_all(outputs)
         except KafkaError as exc:
             log.warning("intake outputs not confirmed (%s: %s); rewinding", type(exc).__name__, exc)
             await rewind_to_committed(self.consumer)

@@ -153,6 +153,8 @@ class StreamWorkerSettings(Section):
     # live lead that arrives meanwhile waits for it to finish.
     intake_batch_size: int = var("INTAKE_BATCH_SIZE", 500, ge=1, le=10_000)
     bulk_batch_size: int = var("BULK_BATCH_SIZE", 100, ge=1, le=10_000)
+    # The routing stage assigns owners in batches of what is already fetched, at most this many.
+    route_batch_size: int = var("ROUTE_BATCH_SIZE", 500, ge=1, le=10_000)
 
     @property
     def feedback_group_id(self) -> str:
