@@ -4,7 +4,10 @@ Faust's ``take_events(n, within)`` wakes every ``within`` seconds even when noth
 (an idle cost) and makes a lone lead wait that long. Here a batch is whatever the fetcher
 has already handed the stream, up to ``size``: under load batches form by themselves, a
 lone lead goes on at once, and an idle agent sleeps on its queue. The events of a batch
-are acknowledged (so their offsets can be committed) only once the caller is done with it.
+are acknowledged (so their offsets can be committed) only once the caller is done with it,
+and only if no rebalance came meanwhile: Faust then drops what it had fetched and seeks
+back to the committed offsets, so the same records come again in the new generation; an
+acknowledgement from the old one would let Faust commit past copies not yet handled.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ async def buffered_batches(stream: faust.StreamT[bytes], size: int) -> AsyncIter
         batch.append(event)
         if len(batch) >= size or queue is None or queue.empty():
             yield batch
+            generation = stream.app.consumer_generation_id
             for done in batch:
-                await stream.ack(done)
+                if done.message.generation_id == generation:
+                    await stream.ack(done)
             batch = []
 
 
