@@ -75,6 +75,7 @@ class FeedbackWorker:
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
         self.engine = engine or make_engine(settings.database.url)
+        self.wait = IdleWait.off_path(settings)  # no lead waits on feedback by the second
         self.consumer = AIOKafkaConsumer(
             settings.topics.feedback,
             settings.topics.erasure,
@@ -85,13 +86,12 @@ class FeedbackWorker:
             auto_offset_reset="earliest",
             session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
             heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
-            fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms,
+            fetch_max_wait_ms=self.wait.busy_ms,
             max_poll_records=500,
         )
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-feedback-db")
         self.totals: Counter[str] = Counter()
         self.stopping = asyncio.Event()
-        self.wait = IdleWait.of(settings)
 
     async def _handle(self, batch: dict[TopicPartition, list[Record]]) -> bool:
         records = [r for part in batch.values() for r in part]

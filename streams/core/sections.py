@@ -65,6 +65,9 @@ class KafkaSettings(Section):
     # After a second with no records a consumer's fetches wait this long instead, so an
     # idle system does not poll (the first lead after a quiet spell may wait up to it per hop).
     fetch_idle_wait_ms: int = var("FETCH_IDLE_WAIT_MS", 250, ge=0, le=30_000)
+    # Consumers no lead waits on (rep feedback, stored nurture and dead letters) always
+    # fetch at this pace or slower when idle.
+    fetch_side_wait_ms: int = var("FETCH_SIDE_WAIT_MS", 1000, ge=0, le=30_000)
     # Lets the producer pack a few ms of outputs into one request instead of one per lead
     # (measured: a third of a stream worker's CPU went to socket writes of single records).
     producer_linger_s: float = var("PRODUCER_LINGER_S", 0.005, ge=0, le=1)

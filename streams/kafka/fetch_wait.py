@@ -4,6 +4,8 @@ A broker that holds every Fetch for the full wait (the embedded one) turns a sho
 into a poll loop: 10 ms is ~100 fetches a second per consumer even with nothing to do.
 Busy consumers keep the short wait (it bounds each hop's latency); one that has seen
 nothing for ``idle_after_s`` asks the broker to hold its fetches for ``idle_ms``.
+Consumers off the speed-to-lead path (rep feedback, stored outcomes) wait longer still:
+nobody waits on them by the second, and every fetch an idle system makes costs CPU.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import time
 from typing import Any
 
 from streams.core.settings import Settings
+
+# While records flow, a consumer off the lead's path still takes them in batches this often.
+OFF_PATH_BUSY_MS = 100
 
 
 class IdleWait:
@@ -28,6 +33,12 @@ class IdleWait:
     def of(cls, settings: Settings) -> IdleWait:
         """The waits configured in settings."""
         return cls(settings.kafka.fetch_max_wait_ms, settings.kafka.fetch_idle_wait_ms)
+
+    @classmethod
+    def off_path(cls, settings: Settings) -> IdleWait:
+        """The waits of a consumer no lead's speed-to-lead waits on."""
+        side = settings.kafka.fetch_side_wait_ms
+        return cls(min(side, OFF_PATH_BUSY_MS), side)
 
     def note(self, consumer: Any, records: int) -> None:
         """Record how many records the last poll returned and set the wait of the next fetches."""
