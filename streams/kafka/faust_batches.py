@@ -4,10 +4,9 @@ Faust's ``take_events(n, within)`` wakes every ``within`` seconds even when noth
 (an idle cost) and makes a lone lead wait that long. Here a batch is whatever the fetcher
 has already handed the stream, up to ``size``: under load batches form by themselves, a
 lone lead goes on at once, and an idle agent sleeps on its queue. The events of a batch
-are acknowledged (so their offsets can be committed) only once the caller is done with it,
-and only if no rebalance came meanwhile: Faust then drops what it had fetched and seeks
-back to the committed offsets, so the same records come again in the new generation; an
-acknowledgement from the old one would let Faust commit past copies not yet handled.
+are acknowledged (so their offsets can be committed) only once the caller is done with it;
+across a rebalance the consumer of ``streams.kafka.faust_transport`` commits nothing for
+them, as the same records come again from the committed offsets.
 """
 
 from __future__ import annotations
@@ -25,19 +24,22 @@ Event = EventT[bytes]
 
 
 async def buffered_batches(stream: faust.StreamT[bytes], size: int) -> AsyncIterator[list[Event]]:
-    """Yield lists of events: each as many as are buffered, at least one and at most ``size``."""
+    """Yield lists of events: each as many as are buffered, at least one and at most ``size``.
+
+    The list is emptied once the caller is done with it, so no handled event stays referenced.
+    """
     stream.enable_acks = False  # read by the stream for every event it hands out
     queue: Any = getattr(stream.channel, "queue", None)
     batch: list[Event] = []
     async for event in stream.events():
         batch.append(event)
+        del event
         if len(batch) >= size or queue is None or queue.empty():
             yield batch
-            generation = stream.app.consumer_generation_id
             for done in batch:
-                if done.message.generation_id == generation:
-                    await stream.ack(done)
-            batch = []
+                await stream.ack(done)
+            del done
+            batch.clear()
 
 
 @contextmanager
