@@ -23,7 +23,7 @@ from streams.core import metrics
 from streams.core.settings import Settings
 from streams.desk.workload import Workload, load_open_counts
 from streams.kafka.batch_send import BatchSender, Output, batch_producer
-from streams.kafka.faust_batches import Event, buffered_batches, handling
+from streams.kafka.faust_batches import Event, handling, run_in_batches
 from streams.logic.assign import Ledger
 from streams.logic.pipeline import account_key, assign_owner
 from streams.logic.policy_file import load_policy
@@ -111,9 +111,13 @@ def register(app: faust.App, settings: Settings) -> Any:
         producer = batch_producer(settings.kafka.servers, "handoff-route")
         await producer.start()
         sender = BatchSender(producer)
+        backoff = settings.sink.retry_max_backoff_s
+
+        async def handle(events: list[Event]) -> None:
+            await send_until_confirmed(sender, route_batch(events), backoff)
+
         try:
-            async for events in buffered_batches(stream, batch_size):
-                await send_until_confirmed(sender, route_batch(events), settings.sink.retry_max_backoff_s)
+            await run_in_batches(stream, batch_size, handle)
         finally:
             await producer.stop()
 

@@ -11,13 +11,6 @@ with no commit yet where the fetcher is (past the dropped records), and stops at
 partition revoked meanwhile, leaving the rest unseeked: the running worker then never sees
 those records (measured: 1-3 of 2,000 leads after a SIGKILLed worker's partitions moved).
 Here every partition still assigned goes back to its commit, or to the beginning without one.
-
-Faust also acknowledges the records it skips after a rebalance (fetched in the old
-generation), and a batch finished across a rebalance acknowledges old-generation records
-too. Those offsets then count towards the next commit although the records are only read
-again, not yet handled: a second rebalance before they are handled would start their new
-owner past them. Here an acknowledgement from an old generation releases the message (so
-a rebalance does not wait for it) but commits nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +21,7 @@ from typing import Any
 import aiokafka
 from aiokafka.errors import IllegalStateError
 from faust.transport.drivers import aiokafka as driver
-from faust.types import TP, Message
+from faust.types import TP
 
 from streams.kafka.fetch_wait import IdleWait
 
@@ -77,12 +70,6 @@ class _ConsumerThread(driver.AIOKafkaConsumerThread):
 class _Consumer(driver.Consumer):
     def _new_consumer_thread(self) -> driver.AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
-
-    def ack(self, message: Message) -> bool:
-        if message.generation_id != self.app.consumer_generation_id:
-            message.acked = True  # released, so a rebalance's wait for in-flight events ends
-            return False  # read again from the committed offset, and handled then
-        return bool(super().ack(message))
 
 
 class Transport(driver.Transport):
