@@ -1,24 +1,35 @@
-"""Measure the sink's batch write: rows/s of ``record_handoffs`` into SQLite and PostgreSQL.
+"""Measure the sink: rows/s and CPU µs per lead, into SQLite and PostgreSQL.
 
-    .venv/bin/python bench/sink.py [--rows 5000] [--pg URL] [--per-row]
+    .venv/bin/python bench/sink.py [--rows 5000] [--pg URL] [--per-row] [--path]
 
 Each batch is one transaction, as the sink writes it. One submission in ten comes
 from a person who already has an open row, so the batch exercises both paths
 (new row, attach to the open row). Every run starts from a freshly migrated database.
 ``--per-row`` also runs the first release's writer (one INSERT per handoff) for comparison.
+
+``batch`` rows time ``record_handoffs`` alone; ``--path`` adds rows for the whole
+per-record path of the sink process: the sales-queue sink loop polls Kafka records (the
+handoff JSON as published, with the submitted header) from an in-memory stand-in of the
+consumer, decodes each, writes the batch on its database thread and commits the offsets.
+Only the broker and aiokafka's fetch decoding are left out. CPU is ``process_time`` (all
+threads of this process), which stays honest on a busy machine; rows/s is wall clock.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from aiokafka import TopicPartition
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -27,6 +38,10 @@ from schemas import Account, Contact, HandoffEvent, Reason, Source, Stage, Utm  
 from sinks.models import OPEN_STATUSES, HandoffRecord, QueueItem  # noqa: E402
 from sinks.queue import record_handoffs  # noqa: E402
 from sinks.store import create_schema, make_engine  # noqa: E402
+from streams.consumers.sink import SinkWorker  # noqa: E402
+from streams.consumers.sink_items import Record  # noqa: E402
+from streams.core import metrics  # noqa: E402
+from streams.core.settings import load_settings  # noqa: E402
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -137,22 +152,124 @@ def per_row(*, session: Session, events: list[HandoffEvent], now: datetime) -> N
             row.score = max(row.score, e.score)
 
 
-def run(url: str, batch: int, rows: int, writer: object = record_handoffs) -> float:
-    """Rows per second writing ``rows`` handoffs in batches of ``batch``."""
+def run(url: str, batch: int, rows: int, writer: object = record_handoffs) -> tuple[float, float]:
+    """Rows per second and CPU µs per row writing ``rows`` handoffs in batches of ``batch``."""
     engine = make_engine(url)
     create_schema(engine)
     data = events(rows)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for start in range(0, rows, batch):
         with Session(engine) as session, session.begin():
             writer(session=session, events=data[start : start + batch], now=T0)  # type: ignore[operator]
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    check_stored(engine, rows)
+    engine.dispose()
+    return rows / elapsed, cpu / rows * 1e6
+
+
+def check_stored(engine: Engine, rows: int) -> None:
+    """Stop the benchmark if any handoff is missing from the ledger."""
     with engine.connect() as conn:
         stored = conn.execute(text("select count(*) from handoff_ledger")).scalar()
-    engine.dispose()
     if stored != rows:
         raise SystemExit(f"only {stored} of {rows} handoffs stored")
-    return rows / elapsed
+
+
+class Feed:
+    """The consumer the sink loop polls, holding the records in memory; stops the loop when drained."""
+
+    def __init__(self, records: list[Record], stopping: asyncio.Event) -> None:
+        self.records = records
+        self.stopping = stopping
+        self.committed: dict[TopicPartition, int] = {}
+        self._tps = {TopicPartition(r.topic, r.partition) for r in records}
+
+    def subscribe(self, topics: list[str]) -> None:
+        pass
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    def assignment(self) -> set[TopicPartition]:
+        return self._tps
+
+    def pause(self, *tps: TopicPartition) -> None:
+        pass
+
+    def resume(self, *tps: TopicPartition) -> None:
+        pass
+
+    async def getmany(
+        self, timeout_ms: int = 0, max_records: int | None = None
+    ) -> dict[TopicPartition, list[Record]]:
+        taken, self.records = self.records[: max_records or 500], self.records[max_records or 500 :]
+        if not taken:
+            self.stopping.set()
+        batch: dict[TopicPartition, list[Record]] = {}
+        for record in taken:
+            batch.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
+        return batch
+
+    async def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        self.committed.update({tp: o.offset for tp, o in offsets.items()})
+
+
+def kafka_records(data: list[HandoffEvent], topic: str, partitions: int = 3) -> list[Record]:
+    """The handoffs as the sink reads them from ``leads.handoff``: keyed by lead, JSON as published."""
+    offsets = [0] * partitions
+    out: list[Record] = []
+    submitted = str(int(time.time() * 1000)).encode()
+    for event in data:
+        key = event.lead_id.encode()
+        partition = sum(key) % partitions
+        value = event.model_dump_json().encode()
+        out.append(
+            ConsumerRecord(
+                topic,
+                partition,
+                offsets[partition],
+                0,
+                0,
+                key,
+                value,
+                None,
+                len(key),
+                len(value),
+                [(metrics.SUBMITTED_HEADER, submitted)],
+            )  # fmt: skip
+        )
+        offsets[partition] += 1
+    return out
+
+
+def run_path(url: str, batch: int, rows: int, _writer: object = None) -> tuple[float, float]:
+    """Rows per second and CPU µs per row through the sales-queue sink loop, Kafka record to commit."""
+    settings = load_settings(database_url=url, sink_batch_size=batch, kafka_bootstrap_servers="127.0.0.1:9")
+    records = kafka_records(events(rows), settings.topics.handoff)
+    engine = make_engine(url)
+    create_schema(engine)
+
+    async def drive() -> tuple[float, float]:
+        worker = SinkWorker(settings)
+        feed = Feed(records, worker.stopping)
+        await worker.loop.consumer.stop()  # never started: the feed stands in for it
+        worker.loop.consumer = feed
+        started, cpu = time.perf_counter(), time.process_time()
+        await worker.loop.run()
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        if sum(feed.committed.values()) != rows:
+            raise SystemExit(f"committed {sum(feed.committed.values())} of {rows} records")
+        return rows / elapsed, cpu / rows * 1e6
+
+    try:
+        result = asyncio.run(drive())
+        check_stored(engine, rows)
+    finally:
+        engine.dispose()
+    return result
 
 
 def pg_schema_url(base: str) -> tuple[str, object]:
@@ -175,16 +292,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000, help="rows per run (batch size 1 writes a fifth)")
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--per-row", action="store_true", help="also time the first release's writer")
+    parser.add_argument("--path", action="store_true", help="also time the whole sink loop per record")
+    parser.add_argument("--batches", default="1,100,500", help="batch sizes, comma-separated")
     args = parser.parse_args()
-    writers: list[tuple[str, object]] = [("batch", record_handoffs)]
+    writers: list[tuple[str, object, Callable[..., tuple[float, float]]]] = [("batch", record_handoffs, run)]
     if args.per_row:
-        writers.append(("per-row", per_row))
-    print(f"{'database':<12}{'writer':<9}{'batch':>7}{'rows':>8}{'rows/s':>10}")
+        writers.append(("per-row", per_row, run))
+    if args.path:
+        writers.append(("path", None, run_path))
+    print(f"{'database':<12}{'writer':<9}{'batch':>7}{'rows':>8}{'rows/s':>10}{'cpu µs/lead':>13}")
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("sqlite", "postgresql"):
-            for batch in (1, 100, 500):
+            for batch in (int(b) for b in args.batches.split(",")):
                 rows = max(args.rows // 5, 1) if batch == 1 else args.rows
-                for label, writer in writers:
+                for label, writer, measure in writers:
                     if name == "sqlite":
                         url, drop = f"sqlite:///{tmp}/bench-{batch}-{label}.db", None
                     else:
@@ -194,11 +315,11 @@ def main() -> None:
                             print(f"{name:<12}skipped: {str(exc).splitlines()[0][:80]}")
                             return
                     try:
-                        rate = run(url, batch, rows, writer)
+                        rate, cpu_us = measure(url, batch, rows, writer)
                     finally:
                         if drop:
                             drop()  # type: ignore[operator]
-                    print(f"{name:<12}{label:<9}{batch:>7}{rows:>8}{rate:>10.0f}", flush=True)
+                    print(f"{name:<12}{label:<9}{batch:>7}{rows:>8}{rate:>10.0f}{cpu_us:>13.0f}", flush=True)
 
 
 if __name__ == "__main__":
