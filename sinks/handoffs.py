@@ -2,8 +2,10 @@
 
 A batch costs a fixed handful of statements whatever its size: look up what is
 already recorded, lock the open rows of the people in the batch, then one
-multi-row INSERT for the ledger, one for the new queue rows, and an UPDATE only
-for open rows that gained a submission.
+executemany INSERT for the ledger, one for the new queue rows and one for their
+rules, and an UPDATE only for open rows that gained a submission. Everything runs
+on the session's connection with SQLAlchemy Core statements built once per dialect
+(so the compiled form is cached), never loading ORM objects.
 """
 
 from __future__ import annotations
@@ -11,19 +13,28 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, func, insert, or_, select
+from sqlalchemy import JSON, Dialect, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+from sqlalchemy.types import TypeDecorator
 
 from schemas import HandoffEvent, Stage
 from schemas.errors import StoreError
-from sinks.feedback import insert_or_ignore
 from sinks.models import OPEN_STATUSES, HandoffRecord, HandoffRule, QueueItem
 from sinks.transitions import as_utc
 
 T = TypeVar("T")
 _CHUNK = 500  # bound parameters per IN list stay far below SQLite's limit
+_QUEUE = cast(Table, QueueItem.__table__)
+_LEDGER = cast(Table, HandoffRecord.__table__)
+_RULES = cast(Table, HandoffRule.__table__)
+# What an attached submission may change on the open row it joins.
+_ATTACHED = ("submissions", "updated_at", "stage", "sla_due_at", "score")
 
 
 @dataclass
@@ -39,12 +50,58 @@ class ConcurrentWrite(StoreError):
     """Another writer recorded some of these handoffs meanwhile; retry the batch."""
 
 
+class _SerialisedJSON(TypeDecorator[str]):
+    """A JSON column bound from a document already serialised (the event's own JSON text)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class _Statements:
+    seen: Executable
+    open_rows: Executable
+    ledger: Executable
+    queue: Executable
+    rules: Executable
+    attach: Executable
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    """The batch's statements for one dialect, built once so their compiled form is reused."""
+    ins = pg_insert if dialect == "postgresql" else sqlite_insert
+    ledger = _LEDGER.c
+    queue = _QUEUE.c
+    return _Statements(
+        seen=select(ledger.handoff_id, ledger.event_id).where(
+            or_(
+                ledger.handoff_id.in_(bindparam("handoff_ids", expanding=True)),
+                ledger.event_id.in_(bindparam("event_ids", expanding=True)),
+            )
+        ),
+        open_rows=select(queue.lead_id, queue.handoff_id, *(queue[c] for c in _ATTACHED))
+        .where(queue.lead_id.in_(bindparam("leads", expanding=True)), queue.status.in_(OPEN_STATUSES))
+        .with_for_update(),
+        ledger=ins(_LEDGER).on_conflict_do_nothing().returning(ledger.handoff_id),
+        queue=insert(_QUEUE).values(handoff=bindparam("handoff_json", type_=_SerialisedJSON())),
+        rules=insert(_RULES),
+        attach=update(_QUEUE)
+        .where(queue.handoff_id == bindparam("row_id"))
+        .values({c: bindparam(f"new_{c}") for c in _ATTACHED}),
+    )
+
+
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
 
 
 def _new_row(event: HandoffEvent, now: datetime) -> dict[str, Any]:
+    account, contact, source = event.account, event.contact, event.source
     return {
         "handoff_id": event.handoff_id,
         "lead_id": event.lead_id,
@@ -54,24 +111,25 @@ def _new_row(event: HandoffEvent, now: datetime) -> dict[str, Any]:
         "stage": event.stage.value,
         "score": event.score,
         "status": "open",
-        "email": event.contact.email,
-        "full_name": event.contact.full_name or None,
-        "company": event.account.name,
-        "country": event.contact.country,
+        "email": contact.email,
+        "full_name": contact.full_name or None,
+        "company": account.name,
+        "country": contact.country,
         "submitted_at": as_utc(event.submitted_at),
         "queued_at": now,
         "sla_due_at": as_utc(event.sla_due_at),
         "updated_at": now,
         "submissions": 1,
-        "handoff": event.model_dump(mode="json"),
+        # The model's own JSON, as published: one serialisation instead of a dict and json.dumps.
+        "handoff_json": event.model_dump_json(),
         "breaches": 0,
-        "form_id": event.source.form_id,
-        "utm_source": event.source.utm.source,
-        "utm_campaign": event.source.utm.campaign,
+        "form_id": source.form_id,
+        "utm_source": source.utm.source,
+        "utm_campaign": source.utm.campaign,
     }
 
 
-def _attach(row: Any, event: HandoffEvent, now: datetime) -> None:
+def _attach(row: dict[str, Any], event: HandoffEvent, now: datetime) -> None:
     """A repeat submission of a person with an open row: count it, upgrade stage and deadline."""
     row["submissions"] += 1
     row["updated_at"] = now
@@ -81,7 +139,9 @@ def _attach(row: Any, event: HandoffEvent, now: datetime) -> None:
     row["score"] = max(row["score"], event.score)
 
 
-def _fresh(session: Session, events: Sequence[HandoffEvent], result: RecordResult) -> list[HandoffEvent]:
+def _fresh(
+    session: Session, sql: _Statements, events: Sequence[HandoffEvent], result: RecordResult
+) -> list[HandoffEvent]:
     """Events not recorded yet, one per handoff id and per event id."""
     unique: list[HandoffEvent] = []
     handoff_ids: set[str] = set()
@@ -93,18 +153,16 @@ def _fresh(session: Session, events: Sequence[HandoffEvent], result: RecordResul
             unique.append(event)
     seen_ids: set[str] = set()
     seen_events: set[str] = set()
+    conn = session.connection()
     for chunk in _chunks(unique):
-        for handoff_id, event_id in session.execute(
-            select(HandoffRecord.handoff_id, HandoffRecord.event_id).where(
-                or_(
-                    HandoffRecord.handoff_id.in_([e.handoff_id for e in chunk]),
-                    HandoffRecord.event_id.in_([e.event_id for e in chunk]),
-                )
-            )
-        ):
+        params = {"handoff_ids": [e.handoff_id for e in chunk], "event_ids": [e.event_id for e in chunk]}
+        for handoff_id, event_id in conn.execute(sql.seen, params):
             seen_ids.add(handoff_id)
             seen_events.add(event_id)
-    fresh = [e for e in unique if e.handoff_id not in seen_ids and e.event_id not in seen_events]
+    if not seen_ids:
+        fresh = unique
+    else:
+        fresh = [e for e in unique if e.handoff_id not in seen_ids and e.event_id not in seen_events]
     result.duplicates += len(events) - len(fresh)
     return fresh
 
@@ -112,30 +170,27 @@ def _fresh(session: Session, events: Sequence[HandoffEvent], result: RecordResul
 def record_handoffs(*, session: Session, events: Sequence[HandoffEvent], now: datetime) -> RecordResult:
     """Apply handoffs idempotently: new people get a row, people with an open row get attached."""
     result = RecordResult()
-    fresh = _fresh(session, events, result)
+    sql = _statements(session.get_bind().dialect.name)
+    fresh = _fresh(session, sql, events, result)
     if not fresh:
         return result
+    conn = session.connection()
+    # Sorted, so two writers lock the open rows of the same people in the same order.
     leads = sorted({e.lead_id for e in fresh})
-    open_rows: dict[str, QueueItem] = {}
+    existing: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(leads):
-        open_rows.update(
-            (row.lead_id, row)
-            for row in session.scalars(
-                select(QueueItem)
-                .where(QueueItem.lead_id.in_(chunk), QueueItem.status.in_(OPEN_STATUSES))
-                .with_for_update()
-            )
-        )
-    existing = {
-        lead: {c: getattr(row, c) for c in ("submissions", "updated_at", "stage", "sla_due_at", "score")}
-        for lead, row in open_rows.items()
-    }
+        for row in conn.execute(sql.open_rows, {"leads": list(chunk)}).mappings():
+            existing[row["lead_id"]] = dict(row)
+    before = {lead: row["submissions"] for lead, row in existing.items()}
     new_rows: dict[str, dict[str, Any]] = {}
+    first_of: dict[str, HandoffEvent] = {}  # the event each new row was made from
     ledger: list[dict[str, Any]] = []
     for event in fresh:
-        target = existing.get(event.lead_id) or new_rows.get(event.lead_id)
+        lead = event.lead_id
+        target = existing.get(lead) or new_rows.get(lead)
         if target is None:
-            target = new_rows[event.lead_id] = _new_row(event, now)
+            target = new_rows[lead] = _new_row(event, now)
+            first_of[lead] = event
             result.queued += 1
         else:
             _attach(target, event, now)
@@ -144,40 +199,30 @@ def record_handoffs(*, session: Session, events: Sequence[HandoffEvent], now: da
             {
                 "handoff_id": event.handoff_id,
                 "event_id": event.event_id,
-                "lead_id": event.lead_id,
+                "lead_id": lead,
                 "received_at": now,
-                "queue_handoff_id": open_rows[event.lead_id].handoff_id
-                if event.lead_id in open_rows
-                else new_rows[event.lead_id]["handoff_id"],
+                "queue_handoff_id": target["handoff_id"],
             }
         )
-    # executemany form: compiled once, sent as multi-row INSERTs by the driver layer.
-    conn = session.connection()
-    written = set(
-        conn.execute(
-            insert_or_ignore(session)(HandoffRecord.__table__)
-            .on_conflict_do_nothing()
-            .returning(HandoffRecord.handoff_id),
-            ledger,
-        ).scalars()
-    )
+    written = set(conn.execute(sql.ledger, ledger).scalars())
     if len(written) != len(ledger):
         raise ConcurrentWrite(f"{len(ledger) - len(written)} handoffs were recorded by another writer")
     if new_rows:
-        conn.execute(insert(cast(Table, QueueItem.__table__)), list(new_rows.values()))
+        conn.execute(sql.queue, list(new_rows.values()))
         rules = [
-            {"handoff_id": row["handoff_id"], "rule": rule}
-            for row in new_rows.values()
-            for rule in sorted({reason["rule"] for reason in row["handoff"]["reasons"]})
+            {"handoff_id": event.handoff_id, "rule": rule}
+            for event in first_of.values()
+            for rule in sorted({reason.rule for reason in event.reasons})
         ]
         if rules:
-            conn.execute(insert(cast(Table, HandoffRule.__table__)), rules)
-    for lead, values in existing.items():
-        row = open_rows[lead]
-        if values["submissions"] != row.submissions:
-            for column, value in values.items():
-                setattr(row, column, value)
-    session.flush()
+            conn.execute(sql.rules, rules)
+    attached = [
+        {"row_id": row["handoff_id"], **{f"new_{c}": row[c] for c in _ATTACHED}}
+        for lead, row in existing.items()
+        if row["submissions"] != before[lead]
+    ]
+    if attached:
+        conn.execute(sql.attach, attached)
     return result
 
 
