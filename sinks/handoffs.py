@@ -1,11 +1,17 @@
 """Writing handoffs into the sales queue: the sink's side of the store.
 
 A batch costs a fixed handful of statements whatever its size: look up what is
-already recorded, lock the open rows of the people in the batch, then one
-executemany INSERT for the ledger, one for the new queue rows and one for their
-rules, and an UPDATE only for open rows that gained a submission. Everything runs
-on the session's connection with SQLAlchemy Core statements built once per dialect
-(so the compiled form is cached), never loading ORM objects.
+already recorded, lock the open rows of the people in the batch, then one INSERT
+for the ledger, one for the new queue rows and one for their rules, and an UPDATE
+only for open rows that gained a submission. No ORM objects are loaded; the
+statements are built once per dialect, so their compiled form is reused:
+
+- SQLite: executemany, which the driver runs row by row inside SQLite itself.
+- PostgreSQL: ``INSERT … SELECT FROM json_populate_recordset(the batch as one JSON
+  array)`` and ``= ANY(array)`` lookups: the same few statements with one parameter
+  each for any batch size, where an executemany sends (and the driver encodes) one
+  statement per row. The rows take the table's own column types, so an over-long
+  value is refused as before, never cut short.
 """
 
 from __future__ import annotations
@@ -16,8 +22,24 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import JSON, Dialect, Table, bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+import orjson
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Connection,
+    Dialect,
+    String,
+    Table,
+    TextClause,
+    any_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -35,6 +57,13 @@ _LEDGER = cast(Table, HandoffRecord.__table__)
 _RULES = cast(Table, HandoffRule.__table__)
 # What an attached submission may change on the open row it joins.
 _ATTACHED = ("submissions", "updated_at", "stage", "sla_due_at", "score")
+_QUEUE_COLUMNS = (
+    "handoff_id", "lead_id", "event_id", "queue", "owner", "stage", "score", "status", "email",
+    "full_name", "company", "country", "submitted_at", "queued_at", "sla_due_at", "updated_at",
+    "submissions", "handoff", "breaches", "form_id", "utm_source", "utm_campaign",
+)  # fmt: skip
+_LEDGER_COLUMNS = ("handoff_id", "event_id", "lead_id", "queue_handoff_id", "received_at")
+_RULE_COLUMNS = ("handoff_id", "rule")
 
 
 @dataclass
@@ -60,39 +89,124 @@ class _SerialisedJSON(TypeDecorator[str]):
         return None
 
 
-@dataclass(frozen=True)
-class _Statements:
-    seen: Executable
-    open_rows: Executable
-    ledger: Executable
-    queue: Executable
-    rules: Executable
-    attach: Executable
+def _recordset_insert(table: Table, columns: Sequence[str], tail: str = "") -> TextClause:
+    names = ", ".join(columns)
+    # Names from the table definitions only; the rows are one bound JSON document.
+    sql = (
+        f"INSERT INTO {table.name} ({names}) SELECT {names} "  # noqa: S608
+        f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json)){tail}"
+    )
+    return text(sql)
 
 
-@cache
-def _statements(dialect: str) -> _Statements:
-    """The batch's statements for one dialect, built once so their compiled form is reused."""
-    ins = pg_insert if dialect == "postgresql" else sqlite_insert
-    ledger = _LEDGER.c
-    queue = _QUEUE.c
-    return _Statements(
-        seen=select(ledger.handoff_id, ledger.event_id).where(
+class _Writes:
+    """The batch's reads and writes on SQLite (executemany, IN lists)."""
+
+    def __init__(self) -> None:
+        ledger, queue = _LEDGER.c, _QUEUE.c
+        self.seen: Executable = select(ledger.handoff_id, ledger.event_id).where(
             or_(
                 ledger.handoff_id.in_(bindparam("handoff_ids", expanding=True)),
                 ledger.event_id.in_(bindparam("event_ids", expanding=True)),
             )
-        ),
-        open_rows=select(queue.lead_id, queue.handoff_id, *(queue[c] for c in _ATTACHED))
-        .where(queue.lead_id.in_(bindparam("leads", expanding=True)), queue.status.in_(OPEN_STATUSES))
-        .with_for_update(),
-        ledger=ins(_LEDGER).on_conflict_do_nothing().returning(ledger.handoff_id),
-        queue=insert(_QUEUE).values(handoff=bindparam("handoff_json", type_=_SerialisedJSON())),
-        rules=insert(_RULES),
-        attach=update(_QUEUE)
-        .where(queue.handoff_id == bindparam("row_id"))
-        .values({c: bindparam(f"new_{c}") for c in _ATTACHED}),
-    )
+        )
+        self.open_rows: Executable = (
+            select(queue.lead_id, queue.handoff_id, *(queue[c] for c in _ATTACHED))
+            .where(queue.lead_id.in_(bindparam("leads", expanding=True)), queue.status.in_(OPEN_STATUSES))
+            .with_for_update()
+        )
+        self.attach: Executable = (
+            update(_QUEUE)
+            .where(queue.handoff_id == bindparam("row_id"))
+            .values({c: bindparam(f"new_{c}") for c in _ATTACHED})
+        )
+        self._ledger: Executable = sqlite_insert(_LEDGER).on_conflict_do_nothing()
+        self._queue: Executable = insert(_QUEUE).values(handoff=bindparam("handoff", type_=_SerialisedJSON()))
+        self._rules: Executable = insert(_RULES)
+
+    def recorded(self, conn: Connection, handoff_ids: list[str], event_ids: list[str]) -> list[Any]:
+        """(handoff_id, event_id) of the ledger rows with any of these ids."""
+        found: list[Any] = []
+        for start in range(0, len(handoff_ids), _CHUNK):
+            params = {"handoff_ids": handoff_ids[start : start + _CHUNK],
+                      "event_ids": event_ids[start : start + _CHUNK]}  # fmt: skip
+            found.extend(conn.execute(self.seen, params))
+        return found
+
+    def lock_open(self, conn: Connection, leads: list[str]) -> list[Any]:
+        """The open rows of these people, locked until the transaction ends."""
+        found: list[Any] = []
+        for chunk in _chunks(leads):
+            found.extend(conn.execute(self.open_rows, {"leads": list(chunk)}).mappings())
+        return found
+
+    def add_ledger(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+        """Insert ledger rows, skipping ids already there; how many were new."""
+        return int(conn.execute(self._ledger, rows).rowcount)
+
+    def add_queue(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        conn.execute(self._queue, rows)
+
+    def add_rules(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        conn.execute(self._rules, rows)
+
+
+class _PostgresWrites(_Writes):
+    """The batch's reads and writes on PostgreSQL: arrays, one statement each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        ledger, queue = _LEDGER.c, _QUEUE.c
+        ids = ARRAY(String)
+        self.seen = select(ledger.handoff_id, ledger.event_id).where(
+            or_(
+                ledger.handoff_id == any_(bindparam("handoff_ids", type_=ids)),
+                ledger.event_id == any_(bindparam("event_ids", type_=ids)),
+            )
+        )
+        self.open_rows = (
+            select(queue.lead_id, queue.handoff_id, *(queue[c] for c in _ATTACHED))
+            .where(queue.lead_id == any_(bindparam("leads", type_=ids)), queue.status.in_(OPEN_STATUSES))
+            .order_by(queue.lead_id)
+            .with_for_update()
+        )
+        self._ledger_pg = _recordset_insert(
+            _LEDGER, _LEDGER_COLUMNS, " ON CONFLICT DO NOTHING RETURNING handoff_id"
+        )
+        self._queue_pg = _recordset_insert(_QUEUE, _QUEUE_COLUMNS)
+        self._rules_pg = _recordset_insert(_RULES, _RULE_COLUMNS)
+
+    def recorded(self, conn: Connection, handoff_ids: list[str], event_ids: list[str]) -> list[Any]:
+        return list(conn.execute(self.seen, {"handoff_ids": handoff_ids, "event_ids": event_ids}))
+
+    def lock_open(self, conn: Connection, leads: list[str]) -> list[Any]:
+        return list(conn.execute(self.open_rows, {"leads": leads}).mappings())
+
+    def add_ledger(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+        return len(conn.execute(self._ledger_pg, _rows_json(rows)).all())
+
+    def add_queue(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        # The event's JSON goes in as the document it is, not as a string inside the rows.
+        documents = [row | {"handoff": orjson.Fragment(row["handoff"])} for row in rows]
+        conn.execute(self._queue_pg, _rows_json(documents))
+
+    def add_rules(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        conn.execute(self._rules_pg, _rows_json(rows))
+
+
+def _rows_json(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """A batch of rows as one JSON array (aware datetimes as RFC 3339) for json_populate_recordset."""
+    return {"rows": orjson.dumps(rows).decode()}
+
+
+def _columns(rows: list[dict[str, Any]], columns: Sequence[str]) -> dict[str, list[Any]]:
+    return {c: [row[c] for row in rows] for c in columns}
+
+
+@cache
+def _writes(dialect: str) -> _Writes:
+    """The batch's statements for one dialect, built once so their compiled form is reused."""
+    return _PostgresWrites() if dialect == "postgresql" else _Writes()
 
 
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -120,8 +234,8 @@ def _new_row(event: HandoffEvent, now: datetime) -> dict[str, Any]:
         "sla_due_at": as_utc(event.sla_due_at),
         "updated_at": now,
         "submissions": 1,
-        # The model's own JSON, as published: one serialisation instead of a dict and json.dumps.
-        "handoff_json": event.model_dump_json(),
+        # The model's own JSON: one serialisation instead of a dict and json.dumps.
+        "handoff": event.model_dump_json(),
         "breaches": 0,
         "form_id": source.form_id,
         "utm_source": source.utm.source,
@@ -140,7 +254,7 @@ def _attach(row: dict[str, Any], event: HandoffEvent, now: datetime) -> None:
 
 
 def _fresh(
-    session: Session, sql: _Statements, events: Sequence[HandoffEvent], result: RecordResult
+    conn: Connection, sql: _Writes, events: Sequence[HandoffEvent], result: RecordResult
 ) -> list[HandoffEvent]:
     """Events not recorded yet, one per handoff id and per event id."""
     unique: list[HandoffEvent] = []
@@ -151,46 +265,42 @@ def _fresh(
             handoff_ids.add(event.handoff_id)
             event_ids.add(event.event_id)
             unique.append(event)
-    seen_ids: set[str] = set()
-    seen_events: set[str] = set()
-    conn = session.connection()
-    for chunk in _chunks(unique):
-        params = {"handoff_ids": [e.handoff_id for e in chunk], "event_ids": [e.event_id for e in chunk]}
-        for handoff_id, event_id in conn.execute(sql.seen, params):
-            seen_ids.add(handoff_id)
-            seen_events.add(event_id)
-    if not seen_ids:
-        fresh = unique
-    else:
+    seen = sql.recorded(conn, [e.handoff_id for e in unique], [e.event_id for e in unique])
+    if seen:
+        seen_ids = {handoff_id for handoff_id, _ in seen}
+        seen_events = {event_id for _, event_id in seen}
         fresh = [e for e in unique if e.handoff_id not in seen_ids and e.event_id not in seen_events]
+    else:
+        fresh = unique
     result.duplicates += len(events) - len(fresh)
     return fresh
 
 
 def record_handoffs(*, session: Session, events: Sequence[HandoffEvent], now: datetime) -> RecordResult:
     """Apply handoffs idempotently: new people get a row, people with an open row get attached."""
+    if now.tzinfo is None:
+        raise ValueError("naive datetime: every Handoff timestamp carries a time zone")
     result = RecordResult()
-    sql = _statements(session.get_bind().dialect.name)
-    fresh = _fresh(session, sql, events, result)
+    conn = session.connection()
+    sql = _writes(conn.dialect.name)
+    fresh = _fresh(conn, sql, events, result)
     if not fresh:
         return result
-    conn = session.connection()
     # Sorted, so two writers lock the open rows of the same people in the same order.
-    leads = sorted({e.lead_id for e in fresh})
-    existing: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(leads):
-        for row in conn.execute(sql.open_rows, {"leads": list(chunk)}).mappings():
-            existing[row["lead_id"]] = dict(row)
+    existing = {row["lead_id"]: dict(row) for row in sql.lock_open(conn, sorted({e.lead_id for e in fresh}))}
     before = {lead: row["submissions"] for lead, row in existing.items()}
     new_rows: dict[str, dict[str, Any]] = {}
-    first_of: dict[str, HandoffEvent] = {}  # the event each new row was made from
+    rules: list[dict[str, Any]] = []
     ledger: list[dict[str, Any]] = []
     for event in fresh:
         lead = event.lead_id
         target = existing.get(lead) or new_rows.get(lead)
         if target is None:
             target = new_rows[lead] = _new_row(event, now)
-            first_of[lead] = event
+            rules.extend(
+                {"handoff_id": event.handoff_id, "rule": rule}
+                for rule in sorted({reason.rule for reason in event.reasons})
+            )
             result.queued += 1
         else:
             _attach(target, event, now)
@@ -204,18 +314,13 @@ def record_handoffs(*, session: Session, events: Sequence[HandoffEvent], now: da
                 "queue_handoff_id": target["handoff_id"],
             }
         )
-    written = set(conn.execute(sql.ledger, ledger).scalars())
-    if len(written) != len(ledger):
-        raise ConcurrentWrite(f"{len(ledger) - len(written)} handoffs were recorded by another writer")
+    written = sql.add_ledger(conn, ledger)
+    if written != len(ledger):
+        raise ConcurrentWrite(f"{len(ledger) - written} handoffs were recorded by another writer")
     if new_rows:
-        conn.execute(sql.queue, list(new_rows.values()))
-        rules = [
-            {"handoff_id": event.handoff_id, "rule": rule}
-            for event in first_of.values()
-            for rule in sorted({reason.rule for reason in event.reasons})
-        ]
+        sql.add_queue(conn, list(new_rows.values()))
         if rules:
-            conn.execute(sql.rules, rules)
+            sql.add_rules(conn, rules)
     attached = [
         {"row_id": row["handoff_id"], **{f"new_{c}": row[c] for c in _ATTACHED}}
         for lead, row in existing.items()
