@@ -3,15 +3,16 @@
 A batch costs a fixed handful of statements whatever its size: look up what is
 already recorded, lock the open rows of the people in the batch, then one INSERT
 for the ledger, one for the new queue rows and one for their rules, and an UPDATE
-only for open rows that gained a submission. No ORM objects are loaded; the
-statements are built once per dialect, so their compiled form is reused:
+only for open rows that gained a submission. No ORM objects are loaded, the
+statements are built once per dialect, and the event's JSON is stored as the model
+serialises it (no dict and second serialisation).
 
-- SQLite: executemany, which the driver runs row by row inside SQLite itself.
-- PostgreSQL: ``INSERT … SELECT FROM json_populate_recordset(the batch as one JSON
-  array)`` and ``= ANY(array)`` lookups: the same few statements with one parameter
-  each for any batch size, where an executemany sends (and the driver encodes) one
-  statement per row. The rows take the table's own column types, so an over-long
-  value is refused as before, never cut short.
+- SQLite: executemany, which the driver runs row by row inside SQLite, and IN lists.
+- PostgreSQL: each INSERT binds its whole batch as one JSON array that
+  ``json_populate_recordset`` reads into the table's own column types (so an
+  over-long value is refused, never cut short), and ids are looked up with
+  ``= ANY(array)``: one parameter per statement, where an executemany sends and
+  encodes a statement per row.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any, TypeVar, cast
 
 import orjson
@@ -79,6 +79,14 @@ class ConcurrentWrite(StoreError):
     """Another writer recorded some of these handoffs meanwhile; retry the batch."""
 
 
+def _recordset_insert(table: Table, columns: Sequence[str], tail: str = "") -> TextClause:
+    """PostgreSQL: INSERT of a batch bound as one JSON array, read into the table's own column types."""
+    names = ", ".join(columns)
+    rows = f"json_populate_recordset(NULL::{table.name}, CAST(:rows AS json))"
+    # Names from the table definitions only; the rows are one bound parameter.
+    return text(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {rows}{tail}")  # noqa: S608
+
+
 class _SerialisedJSON(TypeDecorator[str]):
     """A JSON column bound from a document already serialised (the event's own JSON text)."""
 
@@ -89,124 +97,83 @@ class _SerialisedJSON(TypeDecorator[str]):
         return None
 
 
-def _recordset_insert(table: Table, columns: Sequence[str], tail: str = "") -> TextClause:
-    names = ", ".join(columns)
-    # Names from the table definitions only; the rows are one bound JSON document.
-    sql = (
-        f"INSERT INTO {table.name} ({names}) SELECT {names} "  # noqa: S608
-        f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json)){tail}"
-    )
-    return text(sql)
-
-
 class _Writes:
-    """The batch's reads and writes on SQLite (executemany, IN lists)."""
+    """The batch's reads and writes for one dialect."""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: Dialect) -> None:
         ledger, queue = _LEDGER.c, _QUEUE.c
-        self.seen: Executable = select(ledger.handoff_id, ledger.event_id).where(
-            or_(
-                ledger.handoff_id.in_(bindparam("handoff_ids", expanding=True)),
-                ledger.event_id.in_(bindparam("event_ids", expanding=True)),
-            )
-        )
-        self.open_rows: Executable = (
+        self.postgres = dialect.name == "postgresql"
+        if self.postgres:
+            ids = ARRAY(String)
+            handoff_in = ledger.handoff_id == any_(bindparam("handoff_ids", type_=ids))
+            event_in = ledger.event_id == any_(bindparam("event_ids", type_=ids))
+            lead_in = queue.lead_id == any_(bindparam("leads", type_=ids))
+        else:
+            handoff_in = ledger.handoff_id.in_(bindparam("handoff_ids", expanding=True))
+            event_in = ledger.event_id.in_(bindparam("event_ids", expanding=True))
+            lead_in = queue.lead_id.in_(bindparam("leads", expanding=True))
+        self.seen = select(ledger.handoff_id, ledger.event_id).where(or_(handoff_in, event_in))
+        self.open_rows = (
             select(queue.lead_id, queue.handoff_id, *(queue[c] for c in _ATTACHED))
-            .where(queue.lead_id.in_(bindparam("leads", expanding=True)), queue.status.in_(OPEN_STATUSES))
+            .where(lead_in, queue.status.in_(OPEN_STATUSES))
+            .order_by(queue.lead_id)
             .with_for_update()
         )
-        self.attach: Executable = (
+        self.attach = (
             update(_QUEUE)
             .where(queue.handoff_id == bindparam("row_id"))
             .values({c: bindparam(f"new_{c}") for c in _ATTACHED})
         )
-        self._ledger: Executable = sqlite_insert(_LEDGER).on_conflict_do_nothing()
-        self._queue: Executable = insert(_QUEUE).values(handoff=bindparam("handoff", type_=_SerialisedJSON()))
-        self._rules: Executable = insert(_RULES)
+        if self.postgres:
+            self.ledger: Executable = _recordset_insert(
+                _LEDGER, _LEDGER_COLUMNS, " ON CONFLICT DO NOTHING RETURNING handoff_id"
+            )
+            self.queue: Executable = _recordset_insert(_QUEUE, _QUEUE_COLUMNS)
+            self.rules: Executable = _recordset_insert(_RULES, _RULE_COLUMNS)
+        else:
+            self.ledger = sqlite_insert(_LEDGER).on_conflict_do_nothing()
+            self.queue = insert(_QUEUE).values(handoff=bindparam("handoff", type_=_SerialisedJSON()))
+            self.rules = insert(_RULES)
+        # No IN list longer than SQLite allows parameters; PostgreSQL takes any array.
+        self._chunk = 1 << 30 if self.postgres else _CHUNK
 
     def recorded(self, conn: Connection, handoff_ids: list[str], event_ids: list[str]) -> list[Any]:
         """(handoff_id, event_id) of the ledger rows with any of these ids."""
         found: list[Any] = []
-        for start in range(0, len(handoff_ids), _CHUNK):
-            params = {"handoff_ids": handoff_ids[start : start + _CHUNK],
-                      "event_ids": event_ids[start : start + _CHUNK]}  # fmt: skip
-            found.extend(conn.execute(self.seen, params))
+        for start in range(0, len(handoff_ids), self._chunk):
+            end = start + self._chunk
+            found.extend(conn.execute(self.seen, {"handoff_ids": handoff_ids[start:end],
+                                                  "event_ids": event_ids[start:end]}))  # fmt: skip
         return found
 
     def lock_open(self, conn: Connection, leads: list[str]) -> list[Any]:
         """The open rows of these people, locked until the transaction ends."""
         found: list[Any] = []
-        for chunk in _chunks(leads):
-            found.extend(conn.execute(self.open_rows, {"leads": list(chunk)}).mappings())
+        for start in range(0, len(leads), self._chunk):
+            found.extend(
+                conn.execute(self.open_rows, {"leads": leads[start : start + self._chunk]}).mappings()
+            )
         return found
 
-    def add_ledger(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
-        """Insert ledger rows, skipping ids already there; how many were new."""
-        return int(conn.execute(self._ledger, rows).rowcount)
-
-    def add_queue(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        conn.execute(self._queue, rows)
-
-    def add_rules(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        conn.execute(self._rules, rows)
-
-
-class _PostgresWrites(_Writes):
-    """The batch's reads and writes on PostgreSQL: arrays, one statement each."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        ledger, queue = _LEDGER.c, _QUEUE.c
-        ids = ARRAY(String)
-        self.seen = select(ledger.handoff_id, ledger.event_id).where(
-            or_(
-                ledger.handoff_id == any_(bindparam("handoff_ids", type_=ids)),
-                ledger.event_id == any_(bindparam("event_ids", type_=ids)),
-            )
-        )
-        self.open_rows = (
-            select(queue.lead_id, queue.handoff_id, *(queue[c] for c in _ATTACHED))
-            .where(queue.lead_id == any_(bindparam("leads", type_=ids)), queue.status.in_(OPEN_STATUSES))
-            .order_by(queue.lead_id)
-            .with_for_update()
-        )
-        self._ledger_pg = _recordset_insert(
-            _LEDGER, _LEDGER_COLUMNS, " ON CONFLICT DO NOTHING RETURNING handoff_id"
-        )
-        self._queue_pg = _recordset_insert(_QUEUE, _QUEUE_COLUMNS)
-        self._rules_pg = _recordset_insert(_RULES, _RULE_COLUMNS)
-
-    def recorded(self, conn: Connection, handoff_ids: list[str], event_ids: list[str]) -> list[Any]:
-        return list(conn.execute(self.seen, {"handoff_ids": handoff_ids, "event_ids": event_ids}))
-
-    def lock_open(self, conn: Connection, leads: list[str]) -> list[Any]:
-        return list(conn.execute(self.open_rows, {"leads": leads}).mappings())
-
-    def add_ledger(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
-        return len(conn.execute(self._ledger_pg, _rows_json(rows)).all())
-
-    def add_queue(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        # The event's JSON goes in as the document it is, not as a string inside the rows.
-        documents = [row | {"handoff": orjson.Fragment(row["handoff"])} for row in rows]
-        conn.execute(self._queue_pg, _rows_json(documents))
-
-    def add_rules(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        conn.execute(self._rules_pg, _rows_json(rows))
+    def add(self, conn: Connection, statement: Executable, rows: list[dict[str, Any]]) -> int:
+        """Insert a batch of rows; how many were new."""
+        if not self.postgres:  # executemany, which SQLite runs row by row in C
+            return int(conn.execute(statement, rows).rowcount)
+        if statement is self.queue:  # the event's JSON goes in as the document it is
+            rows = [row | {"handoff": orjson.Fragment(row["handoff"])} for row in rows]
+        # Aware datetimes as RFC 3339, which timestamptz reads.
+        result = conn.execute(statement, {"rows": orjson.dumps(rows).decode()})
+        return len(result.all()) if statement is self.ledger else int(result.rowcount)
 
 
-def _rows_json(rows: list[dict[str, Any]]) -> dict[str, str]:
-    """A batch of rows as one JSON array (aware datetimes as RFC 3339) for json_populate_recordset."""
-    return {"rows": orjson.dumps(rows).decode()}
+_WRITES: dict[str, _Writes] = {}
 
 
-def _columns(rows: list[dict[str, Any]], columns: Sequence[str]) -> dict[str, list[Any]]:
-    return {c: [row[c] for row in rows] for c in columns}
-
-
-@cache
-def _writes(dialect: str) -> _Writes:
+def _writes(dialect: Dialect) -> _Writes:
     """The batch's statements for one dialect, built once so their compiled form is reused."""
-    return _PostgresWrites() if dialect == "postgresql" else _Writes()
+    if dialect.name not in _WRITES:
+        _WRITES[dialect.name] = _Writes(dialect)
+    return _WRITES[dialect.name]
 
 
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -282,7 +249,7 @@ def record_handoffs(*, session: Session, events: Sequence[HandoffEvent], now: da
         raise ValueError("naive datetime: every Handoff timestamp carries a time zone")
     result = RecordResult()
     conn = session.connection()
-    sql = _writes(conn.dialect.name)
+    sql = _writes(conn.dialect)
     fresh = _fresh(conn, sql, events, result)
     if not fresh:
         return result
@@ -314,13 +281,13 @@ def record_handoffs(*, session: Session, events: Sequence[HandoffEvent], now: da
                 "queue_handoff_id": target["handoff_id"],
             }
         )
-    written = sql.add_ledger(conn, ledger)
+    written = sql.add(conn, sql.ledger, ledger)
     if written != len(ledger):
         raise ConcurrentWrite(f"{len(ledger) - written} handoffs were recorded by another writer")
     if new_rows:
-        sql.add_queue(conn, list(new_rows.values()))
+        sql.add(conn, sql.queue, list(new_rows.values()))
         if rules:
-            sql.add_rules(conn, rules)
+            sql.add(conn, sql.rules, rules)
     attached = [
         {"row_id": row["handoff_id"], **{f"new_{c}": row[c] for c in _ATTACHED}}
         for lead, row in existing.items()
