@@ -20,12 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import orjson
 from sqlalchemy import (
     ARRAY,
-    JSON,
     Connection,
     Dialect,
     String,
@@ -34,16 +33,12 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
-    insert,
     or_,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
-from sqlalchemy.types import TypeDecorator
 
 from schemas import HandoffEvent, Stage
 from schemas.errors import StoreError
@@ -64,6 +59,7 @@ _QUEUE_COLUMNS = (
 )  # fmt: skip
 _LEDGER_COLUMNS = ("handoff_id", "event_id", "lead_id", "queue_handoff_id", "received_at")
 _RULE_COLUMNS = ("handoff_id", "rule")
+_Table = Literal["ledger", "queue", "rules"]
 
 
 @dataclass
@@ -87,14 +83,39 @@ def _recordset_insert(table: Table, columns: Sequence[str], tail: str = "") -> T
     return text(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {rows}{tail}")  # noqa: S608
 
 
-class _SerialisedJSON(TypeDecorator[str]):
-    """A JSON column bound from a document already serialised (the event's own JSON text)."""
+class _SqliteRows:
+    """SQLite: an INSERT written once and run by the driver's executemany.
 
-    impl = JSON
-    cache_ok = True
+    Each value is converted by its column type's own bind processor, as SQLAlchemy would,
+    once per distinct value (a batch shares its ``now``); the event's JSON is text already.
+    """
 
-    def bind_processor(self, dialect: Dialect) -> None:
-        return None
+    def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str], tail: str = "") -> None:
+        marks = ", ".join("?" for _ in columns)
+        # Names from the table definitions only; every value is bound.
+        self.sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks}){tail}"  # noqa: S608
+        self.columns = [
+            (c, None if c == "handoff" else table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
+            for c in columns
+        ]
+
+    def run(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+        """Insert the rows; how many were new."""
+        converted: list[dict[Any, Any]] = [{} for _ in self.columns]
+
+        def value(row: dict[str, Any], i: int) -> Any:
+            column, process = self.columns[i]
+            raw = row[column]
+            if process is None or raw is None:
+                return raw
+            seen = converted[i]
+            if raw not in seen:
+                seen[raw] = process(raw)
+            return seen[raw]
+
+        span = range(len(self.columns))
+        params = [tuple(value(row, i) for i in span) for row in rows]
+        return int(conn.exec_driver_sql(self.sql, params).rowcount)
 
 
 class _Writes:
@@ -125,15 +146,19 @@ class _Writes:
             .values({c: bindparam(f"new_{c}") for c in _ATTACHED})
         )
         if self.postgres:
-            self.ledger: Executable = _recordset_insert(
-                _LEDGER, _LEDGER_COLUMNS, " ON CONFLICT DO NOTHING RETURNING handoff_id"
-            )
-            self.queue: Executable = _recordset_insert(_QUEUE, _QUEUE_COLUMNS)
-            self.rules: Executable = _recordset_insert(_RULES, _RULE_COLUMNS)
+            self._recordsets = {
+                "ledger": _recordset_insert(
+                    _LEDGER, _LEDGER_COLUMNS, " ON CONFLICT DO NOTHING RETURNING handoff_id"
+                ),
+                "queue": _recordset_insert(_QUEUE, _QUEUE_COLUMNS),
+                "rules": _recordset_insert(_RULES, _RULE_COLUMNS),
+            }
         else:
-            self.ledger = sqlite_insert(_LEDGER).on_conflict_do_nothing()
-            self.queue = insert(_QUEUE).values(handoff=bindparam("handoff", type_=_SerialisedJSON()))
-            self.rules = insert(_RULES)
+            self._sqlite = {
+                "ledger": _SqliteRows(dialect, _LEDGER, _LEDGER_COLUMNS, " ON CONFLICT DO NOTHING"),
+                "queue": _SqliteRows(dialect, _QUEUE, _QUEUE_COLUMNS),
+                "rules": _SqliteRows(dialect, _RULES, _RULE_COLUMNS),
+            }
         # No IN list longer than SQLite allows parameters; PostgreSQL takes any array.
         self._chunk = 1 << 30 if self.postgres else _CHUNK
 
@@ -155,15 +180,15 @@ class _Writes:
             )
         return found
 
-    def add(self, conn: Connection, statement: Executable, rows: list[dict[str, Any]]) -> int:
-        """Insert a batch of rows; how many were new."""
-        if not self.postgres:  # executemany, which SQLite runs row by row in C
-            return int(conn.execute(statement, rows).rowcount)
-        if statement is self.queue:  # the event's JSON goes in as the document it is
+    def add(self, conn: Connection, table: _Table, rows: list[dict[str, Any]]) -> int:
+        """Insert a batch of rows into the ledger, the queue or the rules; how many were new."""
+        if not self.postgres:
+            return self._sqlite[table].run(conn, rows)
+        if table == "queue":  # the event's JSON goes in as the document it is
             rows = [row | {"handoff": orjson.Fragment(row["handoff"])} for row in rows]
         # Aware datetimes as RFC 3339, which timestamptz reads.
-        result = conn.execute(statement, {"rows": orjson.dumps(rows).decode()})
-        return len(result.all()) if statement is self.ledger else int(result.rowcount)
+        result = conn.execute(self._recordsets[table], {"rows": orjson.dumps(rows).decode()})
+        return len(result.all()) if table == "ledger" else int(result.rowcount)
 
 
 _WRITES: dict[str, _Writes] = {}
@@ -281,13 +306,13 @@ def record_handoffs(*, session: Session, events: Sequence[HandoffEvent], now: da
                 "queue_handoff_id": target["handoff_id"],
             }
         )
-    written = sql.add(conn, sql.ledger, ledger)
+    written = sql.add(conn, "ledger", ledger)
     if written != len(ledger):
         raise ConcurrentWrite(f"{len(ledger) - written} handoffs were recorded by another writer")
     if new_rows:
-        sql.add(conn, sql.queue, list(new_rows.values()))
+        sql.add(conn, "queue", list(new_rows.values()))
         if rules:
-            sql.add(conn, sql.rules, rules)
+            sql.add(conn, "rules", rules)
     attached = [
         {"row_id": row["handoff_id"], **{f"new_{c}": row[c] for c in _ATTACHED}}
         for lead, row in existing.items()

@@ -178,3 +178,7 @@ def test_a_batch_stores_each_event_as_the_document_it_is_and_its_rules(engine: E
         assert row.handoff == event.model_dump(mode="json")
         assert (row.submitted_at, row.queued_at, row.updated_at) == (event.submitted_at, NOW, NOW)
     assert rules == {(e.handoff_id, reason.rule) for e in events for reason in e.reasons}
+    with Session(engine) as session:  # times compare in SQL as the store's own type writes them
+        same_time = select(func.count()).where(QueueItem.queued_at == NOW, QueueItem.sla_due_at >= NOW)
+        assert session.scalar(same_time) == 5
+        assert session.scalar(select(func.count()).where(HandoffRecord.received_at == NOW)) == 5
