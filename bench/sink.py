@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/sink.py [--rows 5000] [--pg URL] [--per-row] [--path]
         [--batches 1,100,500] [--repeat N]
+    .venv/bin/python bench/sink.py --paced 500 [--seconds 10]
 
 Each batch is one transaction, as the sink writes it. One submission in ten comes
 from a person who already has an open row, so the batch exercises both paths
@@ -16,6 +17,10 @@ Only the broker and aiokafka's fetch decoding are left out. CPU is ``process_tim
 threads of this process), steadier than wall clock on a shared machine but still inflated
 when the cores are oversubscribed; ``--repeat N`` prints the best of N runs (lowest CPU,
 highest rows/s), as timeit does. rows/s is wall clock.
+
+``--paced RATE`` measures latency instead: the sales-queue sink worker on the embedded
+broker, handoffs sent at RATE/s, and p50/p95/p99 from each send to the sink's write of it
+(the ledger's ``received_at``; wall clock, so noisy on a busy machine).
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
@@ -46,6 +52,8 @@ from streams.consumers.sink import SinkWorker  # noqa: E402
 from streams.consumers.sink_items import Record  # noqa: E402
 from streams.core import metrics  # noqa: E402
 from streams.core.settings import load_settings  # noqa: E402
+from streams.embedded.broker import EmbeddedBroker  # noqa: E402
+from streams.kafka.topics import ensure_topics  # noqa: E402
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -305,6 +313,86 @@ def pg_schema_url(base: str) -> tuple[str, object]:
     return f"{base}?options=-csearch_path%3D{schema}", drop
 
 
+def paced(url: str, rate: float, seconds: float) -> list[float]:
+    """Seconds from send to the sink's write of each handoff sent at ``rate``/s to a real broker."""
+    with EmbeddedBroker() as broker:
+        run = uuid.uuid4().hex[:8]
+        settings = load_settings(
+            kafka_bootstrap_servers=broker.bootstrap,
+            database_url=url,
+            session_timeout_s=2.0,
+            heartbeat_interval_s=0.5,
+            sink_group=f"bench-sink-{run}",
+            topic_handoff=f"bench-{run}.handoff",
+            topic_nurture=f"bench-{run}.nurture",
+            topic_dlq=f"bench-{run}.dlq",
+        )
+        ensure_topics(settings)
+        engine = make_engine(url)
+        create_schema(engine)
+        warm, data = events(20), events(int(rate * seconds))
+
+        def stored() -> int:
+            with engine.connect() as conn:
+                return int(conn.execute(text("select count(*) from handoff_ledger")).scalar() or 0)
+
+        async def drive() -> dict[str, float]:
+            worker = SinkWorker(settings)
+            task = asyncio.create_task(worker.run())
+            producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", linger_ms=2)
+            await producer.start()
+            try:
+                for event in warm:  # the group joined and the first writes done
+                    await producer.send(settings.topics.handoff, event.model_dump_json().encode())
+                while stored() < len(warm):
+                    await asyncio.sleep(0.1)
+                sent: dict[str, float] = {}
+                start = time.monotonic()
+                for index, event in enumerate(data):
+                    delay = start + index / rate - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    sent[event.event_id] = time.time()
+                    await producer.send(settings.topics.handoff, event.model_dump_json().encode())
+                await producer.flush()
+                while stored() < len(warm) + len(data):
+                    await asyncio.sleep(0.1)
+                return sent
+            finally:
+                await producer.stop()
+                worker.stopping.set()
+                await task
+
+        sent = asyncio.run(drive())
+        with engine.connect() as conn:
+            received = conn.execute(text("select event_id, received_at from handoff_ledger")).all()
+        engine.dispose()
+    at: dict[str, Any] = dict(received)
+    parse = datetime.fromisoformat
+    return [
+        (at[e] if isinstance(at[e], datetime) else parse(at[e]).replace(tzinfo=UTC)).timestamp() - t
+        for e, t in sent.items()
+    ]
+
+
+def report_paced(args: argparse.Namespace) -> None:
+    """Print send -> written percentiles of a paced run on SQLite and PostgreSQL."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("sqlite", "postgresql"):
+            url, drop = (f"sqlite:///{tmp}/paced.db", None) if name == "sqlite" else pg_schema_url(args.pg)
+            try:
+                lat = sorted(paced(url, args.paced, args.seconds))
+            finally:
+                if drop:
+                    drop()  # type: ignore[operator]
+            p50, p95, p99 = (lat[min(len(lat) - 1, int(p / 100 * len(lat)))] * 1000 for p in (50, 95, 99))
+            print(
+                f"{name:<12}{args.paced:.0f}/s for {args.seconds:g} s: send -> written"
+                f" p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms (wall clock)",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5000, help="rows per run (batch size 1 writes a fifth)")
@@ -313,7 +401,14 @@ def main() -> None:
     parser.add_argument("--path", action="store_true", help="also time the whole sink loop per record")
     parser.add_argument("--batches", default="1,100,500", help="batch sizes, comma-separated")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each row; the best is printed")
+    parser.add_argument(
+        "--paced", type=float, default=0, help="instead: send this many handoffs/s to a real broker"
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the --paced run")
     args = parser.parse_args()
+    if args.paced:
+        report_paced(args)
+        return
     writers: list[tuple[str, object, Callable[..., tuple[float, float]]]] = [("batch", record_handoffs, run)]
     if args.per_row:
         writers.append(("per-row", per_row, run))
