@@ -1,9 +1,18 @@
 """Writing handoffs into the sales queue: the sink's side of the store.
 
 A batch costs a fixed handful of statements whatever its size: look up what is
-already recorded, lock the open rows of the people in the batch, then one
-multi-row INSERT for the ledger, one for the new queue rows, and an UPDATE only
-for open rows that gained a submission.
+already recorded, lock the open rows of the people in the batch, then one INSERT
+for the ledger, one for the new queue rows and one for their rules, and an UPDATE
+only for open rows that gained a submission. No ORM objects are loaded, the
+statements are built once per dialect, and the event's JSON is stored as the model
+serialises it (no dict and second serialisation).
+
+- SQLite: executemany, which the driver runs row by row inside SQLite, and IN lists.
+- PostgreSQL: each INSERT binds its whole batch as one JSON array that
+  ``json_populate_recordset`` reads into the table's own column types (so an
+  over-long value is refused, never cut short), and ids are looked up with
+  ``= ANY(array)``: one parameter per statement, where an executemany sends and
+  encodes a statement per row.
 """
 
 from __future__ import annotations
@@ -11,19 +20,46 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
-from sqlalchemy import Table, func, insert, or_, select
+import orjson
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Dialect,
+    String,
+    Table,
+    TextClause,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from schemas import HandoffEvent, Stage
 from schemas.errors import StoreError
-from sinks.feedback import insert_or_ignore
 from sinks.models import OPEN_STATUSES, HandoffRecord, HandoffRule, QueueItem
 from sinks.transitions import as_utc
 
 T = TypeVar("T")
 _CHUNK = 500  # bound parameters per IN list stay far below SQLite's limit
+_QUEUE = cast(Table, QueueItem.__table__)
+_LEDGER = cast(Table, HandoffRecord.__table__)
+_RULES = cast(Table, HandoffRule.__table__)
+# What an attached submission may change on the open row it joins.
+_ATTACHED = ("submissions", "updated_at", "stage", "sla_due_at", "score")
+_QUEUE_COLUMNS = (
+    "handoff_id", "lead_id", "event_id", "queue", "owner", "stage", "score", "status", "email",
+    "full_name", "company", "country", "submitted_at", "queued_at", "sla_due_at", "updated_at",
+    "submissions", "handoff", "breaches", "form_id", "utm_source", "utm_campaign",
+)  # fmt: skip
+_LEDGER_COLUMNS = ("handoff_id", "event_id", "lead_id", "queue_handoff_id", "received_at")
+_RULE_COLUMNS = ("handoff_id", "rule")
+_Table = Literal["ledger", "queue", "rules"]
 
 
 @dataclass
@@ -39,12 +75,139 @@ class ConcurrentWrite(StoreError):
     """Another writer recorded some of these handoffs meanwhile; retry the batch."""
 
 
+def _recordset_insert(table: Table, columns: Sequence[str], tail: str = "") -> TextClause:
+    """PostgreSQL: INSERT of a batch bound as one JSON array, read into the table's own column types."""
+    names = ", ".join(columns)
+    rows = f"json_populate_recordset(NULL::{table.name}, CAST(:rows AS json))"
+    # Names from the table definitions only; the rows are one bound parameter.
+    return text(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {rows}{tail}")  # noqa: S608
+
+
+class _SqliteRows:
+    """SQLite: an INSERT written once and run by the driver's executemany.
+
+    Each value is converted by its column type's own bind processor, as SQLAlchemy would,
+    once per distinct value (a batch shares its ``now``); the event's JSON is text already.
+    """
+
+    def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str], tail: str = "") -> None:
+        marks = ", ".join("?" for _ in columns)
+        # Names from the table definitions only; every value is bound.
+        self.sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks}){tail}"  # noqa: S608
+        self.columns = [
+            (c, None if c == "handoff" else table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
+            for c in columns
+        ]
+
+    def run(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+        """Insert the rows; how many were new."""
+        converted: list[dict[Any, Any]] = [{} for _ in self.columns]
+
+        def value(row: dict[str, Any], i: int) -> Any:
+            column, process = self.columns[i]
+            raw = row[column]
+            if process is None or raw is None:
+                return raw
+            seen = converted[i]
+            if raw not in seen:
+                seen[raw] = process(raw)
+            return seen[raw]
+
+        span = range(len(self.columns))
+        params = [tuple(value(row, i) for i in span) for row in rows]
+        return int(conn.exec_driver_sql(self.sql, params).rowcount)
+
+
+class _Writes:
+    """The batch's reads and writes for one dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        ledger, queue = _LEDGER.c, _QUEUE.c
+        self.postgres = dialect.name == "postgresql"
+        if self.postgres:
+            ids = ARRAY(String)
+            handoff_in = ledger.handoff_id == any_(bindparam("handoff_ids", type_=ids))
+            event_in = ledger.event_id == any_(bindparam("event_ids", type_=ids))
+            lead_in = queue.lead_id == any_(bindparam("leads", type_=ids))
+        else:
+            handoff_in = ledger.handoff_id.in_(bindparam("handoff_ids", expanding=True))
+            event_in = ledger.event_id.in_(bindparam("event_ids", expanding=True))
+            lead_in = queue.lead_id.in_(bindparam("leads", expanding=True))
+        self.seen = select(ledger.handoff_id, ledger.event_id).where(or_(handoff_in, event_in))
+        self.open_rows = (
+            select(queue.lead_id, queue.handoff_id, *(queue[c] for c in _ATTACHED))
+            .where(lead_in, queue.status.in_(OPEN_STATUSES))
+            .order_by(queue.lead_id)
+            .with_for_update()
+        )
+        self.attach = (
+            update(_QUEUE)
+            .where(queue.handoff_id == bindparam("row_id"))
+            .values({c: bindparam(f"new_{c}") for c in _ATTACHED})
+        )
+        if self.postgres:
+            self._recordsets = {
+                "ledger": _recordset_insert(
+                    _LEDGER, _LEDGER_COLUMNS, " ON CONFLICT DO NOTHING RETURNING handoff_id"
+                ),
+                "queue": _recordset_insert(_QUEUE, _QUEUE_COLUMNS),
+                "rules": _recordset_insert(_RULES, _RULE_COLUMNS),
+            }
+        else:
+            self._sqlite = {
+                "ledger": _SqliteRows(dialect, _LEDGER, _LEDGER_COLUMNS, " ON CONFLICT DO NOTHING"),
+                "queue": _SqliteRows(dialect, _QUEUE, _QUEUE_COLUMNS),
+                "rules": _SqliteRows(dialect, _RULES, _RULE_COLUMNS),
+            }
+        # No IN list longer than SQLite allows parameters; PostgreSQL takes any array.
+        self._chunk = 1 << 30 if self.postgres else _CHUNK
+
+    def recorded(self, conn: Connection, handoff_ids: list[str], event_ids: list[str]) -> list[Any]:
+        """(handoff_id, event_id) of the ledger rows with any of these ids."""
+        found: list[Any] = []
+        for start in range(0, len(handoff_ids), self._chunk):
+            end = start + self._chunk
+            found.extend(conn.execute(self.seen, {"handoff_ids": handoff_ids[start:end],
+                                                  "event_ids": event_ids[start:end]}))  # fmt: skip
+        return found
+
+    def lock_open(self, conn: Connection, leads: list[str]) -> list[Any]:
+        """The open rows of these people, locked until the transaction ends."""
+        found: list[Any] = []
+        for start in range(0, len(leads), self._chunk):
+            found.extend(
+                conn.execute(self.open_rows, {"leads": leads[start : start + self._chunk]}).mappings()
+            )
+        return found
+
+    def add(self, conn: Connection, table: _Table, rows: list[dict[str, Any]]) -> int:
+        """Insert a batch of rows into the ledger, the queue or the rules; how many were new."""
+        if not self.postgres:
+            return self._sqlite[table].run(conn, rows)
+        if table == "queue":  # the event's JSON goes in as the document it is
+            rows = [row | {"handoff": orjson.Fragment(row["handoff"])} for row in rows]
+        # Aware datetimes as RFC 3339, which timestamptz reads.
+        result = conn.execute(self._recordsets[table], {"rows": orjson.dumps(rows).decode()})
+        return len(result.all()) if table == "ledger" else int(result.rowcount)
+
+
+_WRITES: dict[str, _Writes] = {}
+
+
+def _writes(dialect: Dialect) -> _Writes:
+    """The batch's statements for one dialect, built once so their compiled form is reused."""
+    if dialect.name not in _WRITES:
+        _WRITES[dialect.name] = _Writes(dialect)
+    return _WRITES[dialect.name]
+
+
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
 
 
 def _new_row(event: HandoffEvent, now: datetime) -> dict[str, Any]:
+    account, contact, source = event.account, event.contact, event.source
     return {
         "handoff_id": event.handoff_id,
         "lead_id": event.lead_id,
@@ -54,24 +217,25 @@ def _new_row(event: HandoffEvent, now: datetime) -> dict[str, Any]:
         "stage": event.stage.value,
         "score": event.score,
         "status": "open",
-        "email": event.contact.email,
-        "full_name": event.contact.full_name or None,
-        "company": event.account.name,
-        "country": event.contact.country,
+        "email": contact.email,
+        "full_name": contact.full_name or None,
+        "company": account.name,
+        "country": contact.country,
         "submitted_at": as_utc(event.submitted_at),
         "queued_at": now,
         "sla_due_at": as_utc(event.sla_due_at),
         "updated_at": now,
         "submissions": 1,
-        "handoff": event.model_dump(mode="json"),
+        # The model's own JSON: one serialisation instead of a dict and json.dumps.
+        "handoff": event.model_dump_json(),
         "breaches": 0,
-        "form_id": event.source.form_id,
-        "utm_source": event.source.utm.source,
-        "utm_campaign": event.source.utm.campaign,
+        "form_id": source.form_id,
+        "utm_source": source.utm.source,
+        "utm_campaign": source.utm.campaign,
     }
 
 
-def _attach(row: Any, event: HandoffEvent, now: datetime) -> None:
+def _attach(row: dict[str, Any], event: HandoffEvent, now: datetime) -> None:
     """A repeat submission of a person with an open row: count it, upgrade stage and deadline."""
     row["submissions"] += 1
     row["updated_at"] = now
@@ -81,7 +245,9 @@ def _attach(row: Any, event: HandoffEvent, now: datetime) -> None:
     row["score"] = max(row["score"], event.score)
 
 
-def _fresh(session: Session, events: Sequence[HandoffEvent], result: RecordResult) -> list[HandoffEvent]:
+def _fresh(
+    conn: Connection, sql: _Writes, events: Sequence[HandoffEvent], result: RecordResult
+) -> list[HandoffEvent]:
     """Events not recorded yet, one per handoff id and per event id."""
     unique: list[HandoffEvent] = []
     handoff_ids: set[str] = set()
@@ -91,51 +257,42 @@ def _fresh(session: Session, events: Sequence[HandoffEvent], result: RecordResul
             handoff_ids.add(event.handoff_id)
             event_ids.add(event.event_id)
             unique.append(event)
-    seen_ids: set[str] = set()
-    seen_events: set[str] = set()
-    for chunk in _chunks(unique):
-        for handoff_id, event_id in session.execute(
-            select(HandoffRecord.handoff_id, HandoffRecord.event_id).where(
-                or_(
-                    HandoffRecord.handoff_id.in_([e.handoff_id for e in chunk]),
-                    HandoffRecord.event_id.in_([e.event_id for e in chunk]),
-                )
-            )
-        ):
-            seen_ids.add(handoff_id)
-            seen_events.add(event_id)
-    fresh = [e for e in unique if e.handoff_id not in seen_ids and e.event_id not in seen_events]
+    seen = sql.recorded(conn, [e.handoff_id for e in unique], [e.event_id for e in unique])
+    if seen:
+        seen_ids = {handoff_id for handoff_id, _ in seen}
+        seen_events = {event_id for _, event_id in seen}
+        fresh = [e for e in unique if e.handoff_id not in seen_ids and e.event_id not in seen_events]
+    else:
+        fresh = unique
     result.duplicates += len(events) - len(fresh)
     return fresh
 
 
 def record_handoffs(*, session: Session, events: Sequence[HandoffEvent], now: datetime) -> RecordResult:
     """Apply handoffs idempotently: new people get a row, people with an open row get attached."""
+    if now.tzinfo is None:
+        raise ValueError("naive datetime: every Handoff timestamp carries a time zone")
     result = RecordResult()
-    fresh = _fresh(session, events, result)
+    conn = session.connection()
+    sql = _writes(conn.dialect)
+    fresh = _fresh(conn, sql, events, result)
     if not fresh:
         return result
-    leads = sorted({e.lead_id for e in fresh})
-    open_rows: dict[str, QueueItem] = {}
-    for chunk in _chunks(leads):
-        open_rows.update(
-            (row.lead_id, row)
-            for row in session.scalars(
-                select(QueueItem)
-                .where(QueueItem.lead_id.in_(chunk), QueueItem.status.in_(OPEN_STATUSES))
-                .with_for_update()
-            )
-        )
-    existing = {
-        lead: {c: getattr(row, c) for c in ("submissions", "updated_at", "stage", "sla_due_at", "score")}
-        for lead, row in open_rows.items()
-    }
+    # Sorted, so two writers lock the open rows of the same people in the same order.
+    existing = {row["lead_id"]: dict(row) for row in sql.lock_open(conn, sorted({e.lead_id for e in fresh}))}
+    before = {lead: row["submissions"] for lead, row in existing.items()}
     new_rows: dict[str, dict[str, Any]] = {}
+    rules: list[dict[str, Any]] = []
     ledger: list[dict[str, Any]] = []
     for event in fresh:
-        target = existing.get(event.lead_id) or new_rows.get(event.lead_id)
+        lead = event.lead_id
+        target = existing.get(lead) or new_rows.get(lead)
         if target is None:
-            target = new_rows[event.lead_id] = _new_row(event, now)
+            target = new_rows[lead] = _new_row(event, now)
+            rules.extend(
+                {"handoff_id": event.handoff_id, "rule": rule}
+                for rule in sorted({reason.rule for reason in event.reasons})
+            )
             result.queued += 1
         else:
             _attach(target, event, now)
@@ -144,40 +301,25 @@ def record_handoffs(*, session: Session, events: Sequence[HandoffEvent], now: da
             {
                 "handoff_id": event.handoff_id,
                 "event_id": event.event_id,
-                "lead_id": event.lead_id,
+                "lead_id": lead,
                 "received_at": now,
-                "queue_handoff_id": open_rows[event.lead_id].handoff_id
-                if event.lead_id in open_rows
-                else new_rows[event.lead_id]["handoff_id"],
+                "queue_handoff_id": target["handoff_id"],
             }
         )
-    # executemany form: compiled once, sent as multi-row INSERTs by the driver layer.
-    conn = session.connection()
-    written = set(
-        conn.execute(
-            insert_or_ignore(session)(HandoffRecord.__table__)
-            .on_conflict_do_nothing()
-            .returning(HandoffRecord.handoff_id),
-            ledger,
-        ).scalars()
-    )
-    if len(written) != len(ledger):
-        raise ConcurrentWrite(f"{len(ledger) - len(written)} handoffs were recorded by another writer")
+    written = sql.add(conn, "ledger", ledger)
+    if written != len(ledger):
+        raise ConcurrentWrite(f"{len(ledger) - written} handoffs were recorded by another writer")
     if new_rows:
-        conn.execute(insert(cast(Table, QueueItem.__table__)), list(new_rows.values()))
-        rules = [
-            {"handoff_id": row["handoff_id"], "rule": rule}
-            for row in new_rows.values()
-            for rule in sorted({reason["rule"] for reason in row["handoff"]["reasons"]})
-        ]
+        sql.add(conn, "queue", list(new_rows.values()))
         if rules:
-            conn.execute(insert(cast(Table, HandoffRule.__table__)), rules)
-    for lead, values in existing.items():
-        row = open_rows[lead]
-        if values["submissions"] != row.submissions:
-            for column, value in values.items():
-                setattr(row, column, value)
-    session.flush()
+            sql.add(conn, "rules", rules)
+    attached = [
+        {"row_id": row["handoff_id"], **{f"new_{c}": row[c] for c in _ATTACHED}}
+        for lead, row in existing.items()
+        if row["submissions"] != before[lead]
+    ]
+    if attached:
+        conn.execute(sql.attach, attached)
     return result
 
 

@@ -38,7 +38,8 @@ MAX_RETRY_AFTER_S = 300.0
 class LoopSpec:
     """What a loop consumes: its sink's name and group, the kinds of event, the queues.
 
-    ``within_s`` > 0 keeps polling that long to fill a batch up to the target's limit.
+    ``within_s`` > 0 lets a batch take what the consumer already holds, for at most that long,
+    up to the target's limit.
     """
 
     name: str
@@ -105,20 +106,22 @@ class SinkLoop:
             await self.target.close()
 
     async def _poll(self) -> list[Record]:
-        """Up to the target's limit of records; with ``within_s``, wait that long to fill the batch."""
+        """Up to the target's limit of records; with ``within_s``, also what is already buffered.
+
+        A sink that is caught up writes what the fetch returned at once: it takes more only
+        while the consumer already holds it, so batches grow under load by themselves and
+        ``within_s`` bounds how long a batch keeps growing.
+        """
         limit = self.target.batch_limit
         batch = await self.consumer.getmany(timeout_ms=200, max_records=limit)
         records = [r for rs in batch.values() for r in rs]
         self._fetch_wait.note(self.consumer, len(records))
         if records and self.spec.within_s:
             deadline = asyncio.get_running_loop().time() + self.spec.within_s
-            while len(records) < limit and not self.stopping.is_set():
-                left = deadline - asyncio.get_running_loop().time()
-                if left <= 0:
+            while len(records) < limit and asyncio.get_running_loop().time() < deadline:
+                more = await self.consumer.getmany(timeout_ms=0, max_records=limit - len(records))
+                if not more:
                     break
-                more = await self.consumer.getmany(
-                    timeout_ms=int(left * 1000) or 1, max_records=limit - len(records)
-                )
                 records.extend(r for rs in more.values() for r in rs)
         return records
 
@@ -142,9 +145,10 @@ class SinkLoop:
             answers = await self.target.flush()
             retry: list[Item] = []
             wait = 0.0
+            delivered = 0
             for item, answer in zip(pending, answers, strict=True):
                 if isinstance(answer, Delivered):
-                    self._count("delivered")
+                    delivered += 1
                 elif isinstance(answer, Refused):
                     self._count("refused")
                     letter = dead_letter(
@@ -157,6 +161,7 @@ class SinkLoop:
                     retry.append(item)
                     wait = max(wait, min(answer.after_s or 0.0, MAX_RETRY_AFTER_S))
                     log.warning("sink %s: %s will be sent again: %s", self.name, item.key, answer.detail)
+            self._count("delivered", delivered)
             pending = retry
             if not pending:
                 return True

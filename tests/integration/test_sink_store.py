@@ -8,11 +8,11 @@ from typing import cast
 
 import pytest
 from sqlalchemy import Engine, Table, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from schemas import HandoffEvent, SourcePosition
-from sinks.models import HandoffRecord, QueueItem
+from sinks.models import HandoffRecord, HandoffRule, QueueItem
 from sinks.queue import record_handoffs
 from sinks.writer import SalesQueueSink
 from streams.logic.pipeline import assign_owner, decide
@@ -152,3 +152,33 @@ def test_writer_clears_its_buffer_even_when_the_write_fails(engine: Engine) -> N
     assert sink.size == 0  # the consumer rewinds to committed offsets and reads it again
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(HandoffRecord)) == 2
+
+
+def test_a_value_longer_than_its_column_is_refused_or_kept_whole_never_cut_short(engine: Engine) -> None:
+    long_queue = "q" * 150  # the column holds 100
+    event = handoff("e1").model_copy(update={"queue": long_queue})
+    try:
+        write(engine, [event])
+    except DBAPIError:
+        stored = rows(engine)
+        assert stored == []  # refused: the sink sets it aside as a poison handoff
+    else:
+        (row,) = rows(engine)  # SQLite does not enforce a length
+        assert row.queue == long_queue
+
+
+def test_a_batch_stores_each_event_as_the_document_it_is_and_its_rules(engine: Engine) -> None:
+    events = [handoff(f"e{n}", email=f"p{n}@acme{n}.co.jp") for n in range(5)]
+    assert write(engine, events) == (5, 0, 0)
+    stored = {row.handoff_id: row for row in rows(engine)}
+    with Session(engine) as session:
+        rules = set(session.execute(select(HandoffRule.handoff_id, HandoffRule.rule)))
+    for event in events:
+        row = stored[event.handoff_id]
+        assert row.handoff == event.model_dump(mode="json")
+        assert (row.submitted_at, row.queued_at, row.updated_at) == (event.submitted_at, NOW, NOW)
+    assert rules == {(e.handoff_id, reason.rule) for e in events for reason in e.reasons}
+    with Session(engine) as session:  # times compare in SQL as the store's own type writes them
+        same_time = select(func.count()).where(QueueItem.queued_at == NOW, QueueItem.sla_due_at >= NOW)
+        assert session.scalar(same_time) == 5
+        assert session.scalar(select(func.count()).where(HandoffRecord.received_at == NOW)) == 5
