@@ -34,6 +34,7 @@ class OutcomesWorker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = make_engine(settings.database.url)
+        self._fetch_wait = IdleWait.off_path(settings)  # stored for the scorecard; no lead waits on it
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka.servers,
             group_id=f"{settings.sink.group}-outcomes",
@@ -42,12 +43,11 @@ class OutcomesWorker:
             auto_offset_reset="earliest",
             session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
             heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
-            fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms,
+            fetch_max_wait_ms=self._fetch_wait.busy_ms,
         )
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-outcomes-db")
         self.stopping = asyncio.Event()
         self.stored = 0
-        self._fetch_wait = IdleWait.of(settings)
 
     def _decode(
         self, records: list[ConsumerRecord[bytes, bytes]]
