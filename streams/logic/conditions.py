@@ -158,6 +158,15 @@ class Condition(BaseModel):
             tests.append(lambda f: not negated(f))
         return _all(tests)
 
+    def single_value(self) -> tuple[str, Any] | None:
+        """Return the field and the value, when the condition is one field equal to one value."""
+        if self.any_ or self.all_ or self.not_ is not None or len(self.fields) != 1:
+            return None
+        name, m = next(iter(self.fields.items()))
+        if m.model_fields_set != {"equals"} or m.equals is None:
+            return None
+        return name, _coerce(name, FIELDS[name], m.equals)
+
     def names(self) -> list[str]:
         """Return the fields this condition reads, for reason details."""
         out = list(self.fields)

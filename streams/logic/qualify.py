@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from schemas import Disposition, Reason, Stage
-from streams.logic.conditions import PLACEHOLDER, Predicate
+from streams.logic.conditions import FIELDS, PLACEHOLDER, Predicate
 from streams.logic.facts import lead_facts
 from streams.logic.lead import Lead
 from streams.logic.policy import Policy, Route, Rule
@@ -102,6 +103,11 @@ class _Points:
     unit: str
     detail: Formatter
     fixed: str | None  # the detail text of a counted rule, when the policy gives one
+    # A run of rules of one group that each test one field for one value ("form: pricing"):
+    # a lookup of the lead's value instead of a test per rule.
+    field: str = ""
+    text: bool = False
+    choices: dict[Any, _Points] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,44 @@ def _points_of(rule: Rule) -> _Points:
     )
 
 
+def _choice(step: _Points, rule: Rule) -> tuple[str, Any] | None:
+    """The field and the value a rule tests for, if that is all its condition says."""
+    if step.per is not None or step.group is None or rule.when is None:
+        return None
+    return rule.when.single_value()
+
+
+def _scoring_steps(rules: Sequence[Rule]) -> tuple[_Points, ...]:
+    """Compile the scoring rules, folding runs of one group's one-value tests into lookups."""
+    out: list[_Points] = []
+    run: list[tuple[_Points, str, Any]] = []
+
+    def flush() -> None:
+        if len(run) < 2:
+            out.extend(step for step, _, _ in run)
+        else:
+            first, name, _ = run[0]
+            choices: dict[Any, _Points] = {}
+            for step, _, value in run:
+                choices.setdefault(value, step)  # the first rule that holds wins
+            out.append(dataclasses.replace(first, field=name, text=FIELDS[name] == "str", choices=choices))
+        run.clear()
+
+    for rule in rules:
+        step = _points_of(rule)
+        choice = _choice(step, rule)
+        if choice is not None and run and (run[0][0].group, run[0][1]) == (step.group, choice[0]):
+            run.append((step, *choice))
+            continue
+        flush()
+        if choice is not None:
+            run.append((step, *choice))
+        else:
+            out.append(step)
+    flush()
+    return tuple(out)
+
+
 def _stage_steps(policy: Policy) -> tuple[_Step, ...]:
     out = []
     for rule in policy.stages:
@@ -171,7 +215,7 @@ def plan_for(policy: Policy) -> Plan:
     plan = _PLANS.get(policy.version) if policy.version else None
     if plan is None:
         plan = Plan(
-            tuple(map(_points_of, policy.rules)),
+            _scoring_steps(policy.rules),
             tuple(map(_step, policy.disqualify)),
             _stage_steps(policy),
             tuple(
@@ -191,11 +235,21 @@ def score_reasons(facts: dict[str, Any], plan: Plan) -> list[Reason]:
     """Return the reasons of every rule that gives points (first per group)."""
     out: list[Reason] = []
     groups: set[str] = set()
-    for step in plan.rules:
-        group = step.group
+    for line in plan.rules:
+        group = line.group
         if group is not None and group in groups:
             continue
-        if not step.test(facts):
+        if line.choices is not None:
+            value = facts.get(line.field)
+            if value is None or value == "":
+                continue
+            found = line.choices.get(str(value).casefold() if line.text else value)
+            if found is None:
+                continue
+            step = found
+        elif line.test(facts):
+            step = line
+        else:
             continue
         if step.per is None:
             out.append(_cached_reason(step.rule, step.points, step.detail(facts)))
