@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from streams.logic.normalise import nfkc, normalise_country
 
@@ -22,6 +23,13 @@ def parse_employees(raw: str | int | None) -> int | None:
         return None
     if isinstance(raw, int):
         return raw if 0 <= raw <= _EMP_MAX else None
+    return _employees(raw)
+
+
+# Forms offer a few size bands, so the same texts repeat across leads.
+@lru_cache(maxsize=4096)
+def _employees(raw: str) -> int | None:
+    """Read a head count written as text."""
     text = re.sub(r"[,\s]", "", nfkc(raw).casefold())
     if text.startswith("-"):
         return None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Final
 
 from phonenumbers import PhoneMetadata
@@ -140,9 +139,27 @@ def _desc(desc: object) -> _Desc | None:
     )
 
 
-@lru_cache(maxsize=512)
+# A step of is_valid_number's search for the region of a shared calling code (NANPA: 25
+# regions): regions claim a number by its leading digits (one alternation for a run of
+# them, in their order), or, without leading digits, by being valid there.
+_Claim = tuple[re.Pattern[str], tuple[_Region, ...]] | _Region
+# Compiled metadata, at most one entry per region and calling code (a table, not a memo of
+# inputs: like the library's own metadata, it is built once per process).
+_REGIONS: dict[str, _Region | None] = {}
+_CLAIMS: dict[int, tuple[_Claim, ...] | None] = {}
+
+
 def _region(code: str) -> _Region | None:
-    """Compile a region's metadata; None for a region this module leaves to the library."""
+    """Return a region's compiled metadata; None for a region this module leaves to the library."""
+    try:
+        return _REGIONS[code]
+    except KeyError:
+        region = _REGIONS[code] = _compile_region(code)
+        return region
+
+
+def _compile_region(code: str) -> _Region | None:
+    """Compile a region's metadata."""
     meta = PhoneMetadata.metadata_for_region(code, None)
     if meta is None or meta.country_code is None or meta.general_desc is None:
         return None
@@ -191,14 +208,16 @@ def _country_code(digits: str) -> tuple[int, str]:
     return 0, digits
 
 
-# A step of is_valid_number's search for the region of a shared calling code (NANPA: 25
-# regions): regions claim a number by its leading digits (one alternation for a run of
-# them, in their order), or, without leading digits, by being valid there.
-_Claim = tuple[re.Pattern[str], tuple[_Region, ...]] | _Region
-
-
-@lru_cache(maxsize=512)
 def _claims(code: int) -> tuple[_Claim, ...] | None:
+    """The search for a calling code's region, compiled once."""
+    try:
+        return _CLAIMS[code]
+    except KeyError:
+        claims = _CLAIMS[code] = _compile_claims(code)
+        return claims
+
+
+def _compile_claims(code: int) -> tuple[_Claim, ...] | None:
     """The search, compiled; None when a region of the code is left to the library."""
     out: list[_Claim] = []
     run: list[_Region] = []
