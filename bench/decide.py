@@ -41,7 +41,7 @@ def _cold() -> None:
                 if hasattr(value, "cache_clear"):
                     value.cache_clear()
     for memo in _MEMOS:
-        memo.cache_clear()
+        memo.forget()
 
 
 def _rate(label: str, n: int, fn: Callable[[], object], repeat: int = 3) -> None:

@@ -68,7 +68,7 @@ class AccountIndex:
     def __len__(self) -> int:
         return len({id(a) for a in (*self.by_domain.values(), *self.by_name.values())})
 
-    def cache_clear(self) -> None:
+    def forget(self) -> None:
         """Forget the memoised fuzzy matches."""
         self.fuzzy.clear()
 
