@@ -22,6 +22,7 @@ from streams.logic.people import normalise_name, parse_employees
 from streams.logic.titles import Seniority, classify_title
 
 _HANDOFF_NAMESPACE = uuid.UUID("6f1c1b7e-8f5e-4d0b-9b1e-5a7c2d0e4f10")
+_NAMESPACE_BYTES = _HANDOFF_NAMESPACE.bytes
 
 
 def lead_id_for(email: str) -> str:
@@ -30,8 +31,14 @@ def lead_id_for(email: str) -> str:
 
 
 def handoff_id_for(event_id: str) -> str:
-    """Deterministic handoff id, so a redelivered event maps to the same handoff."""
-    return str(uuid.uuid5(_HANDOFF_NAMESPACE, event_id))
+    """Deterministic handoff id, so a redelivered event maps to the same handoff.
+
+    The text of ``uuid.uuid5(_HANDOFF_NAMESPACE, event_id)``, built from the hash directly.
+    """
+    digest = hashlib.sha1(_NAMESPACE_BYTES + event_id.encode(), usedforsecurity=False).hexdigest()
+    # Version 5 in the 13th hex digit, the RFC 4122 variant (10xx) in the 17th, as uuid5 sets them.
+    variant = "89ab"[int(digest[16], 16) & 3]
+    return f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-{variant}{digest[17:20]}-{digest[20:32]}"
 
 
 @dataclass(frozen=True)
