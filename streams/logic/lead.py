@@ -81,7 +81,8 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
     company = normalise_company(raw.company)
     employees = parse_employees(raw.employees)
     free = is_free_mail(domain)
-    contact = Contact(
+    # Every part below is a validated or normalised value, so the models need no second check.
+    contact = Contact.assemble(
         email=email,
         full_name=name.display,
         given_name=name.given,
@@ -93,7 +94,7 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
         country=country,
         region=raw.region,
     )
-    account = Account(
+    account = Account.assemble(
         name=company.display if company else None,
         domain=None if free else domain,
         employees=employees,
@@ -122,7 +123,9 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
         activity=raw.activity,
         contact=contact,
         account=account,
-        source=Source(form_id=raw.form_id.lower(), page_url=raw.page_url, referrer=raw.referrer, utm=raw.utm),
+        source=Source.assemble(
+            form_id=raw.form_id.lower(), page_url=raw.page_url, referrer=raw.referrer, utm=raw.utm
+        ),
         company_key=company.match_key if company else None,
         message=raw.message,
         consent=raw.consent,
