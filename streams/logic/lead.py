@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from schemas import Account, Activity, Consent, Contact, LeadSubmitted, Reason, Source
 from streams.logic.accounts import NO_MATCH, Match
@@ -69,6 +70,16 @@ class Lead:
     match: Match = NO_MATCH
     # What enrichment did or failed to do (a failed enricher never drops the lead).
     notes: tuple[Reason, ...] = ()
+
+
+def with_facts(lead: Lead, **changes: Any) -> Lead:
+    """Return ``dataclasses.replace(lead, **changes)``, without running the 24-field ``__init__`` again."""
+    unknown = changes.keys() - lead.__dict__.keys()
+    if unknown:
+        raise TypeError(f"Lead has no field {sorted(unknown)[0]!r}")
+    copy = object.__new__(Lead)
+    copy.__dict__.update(lead.__dict__, **changes)
+    return copy
 
 
 def normalise_lead(raw: LeadSubmitted) -> Lead:
