@@ -131,50 +131,53 @@ class LeadSubmitted(BaseModel):
     def _normalise_and_collect_extra(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        data = nfkc_deep(data)
-        known = set(cls.model_fields)
-        extra = {k: v for k, v in data.items() if k not in known}
-        kept = {k: v for k, v in data.items() if k in known}
-        if extra:
-            given = kept.get("extra")
-            merged = {**(given if isinstance(given, dict) else {}), **extra}
-            kept["extra"] = merged
+        data = nfkc_deep(data)  # a new dict, ours to change
+        for name in _BLANK_IS_NONE:
+            # Strings are stripped already; the empty ones mean "not given".
+            if data.get(name) == "":
+                data[name] = None
+        extra = {k: v for k, v in data.items() if k not in _KNOWN}
+        if not extra:
+            return data
+        kept = {k: v for k, v in data.items() if k in _KNOWN}
+        given = kept.get("extra")
+        kept["extra"] = {**(given if isinstance(given, dict) else {}), **extra}
         return kept
 
     @field_validator("extra")
     @classmethod
     def _cap_extra(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if not value:
+            return value
         size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
         if size > MAX_EXTRA_BYTES:
             raise ValueError(f"unknown fields take {size} bytes; at most {MAX_EXTRA_BYTES}")
         return value
-
-    @field_validator(
-        "first_name",
-        "last_name",
-        "full_name",
-        "company",
-        "job_title",
-        "phone",
-        "country",
-        "region",
-        "budget",
-        "timeline",
-        "message",
-        "page_url",
-        "referrer",
-        "honeypot",
-        mode="after",
-    )
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value or None
 
     @field_validator("employees", mode="after")
     @classmethod
     def _employees_not_negative(cls, value: int | str | None) -> int | str | None:
         if isinstance(value, int) and value < 0:
             raise ValueError("employees cannot be negative")
-        if isinstance(value, str) and not value:
-            return None
         return value
+
+
+_KNOWN = frozenset(LeadSubmitted.model_fields)
+# Optional fields where an empty value is the same as none.
+_BLANK_IS_NONE = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "company",
+    "job_title",
+    "phone",
+    "country",
+    "region",
+    "employees",
+    "budget",
+    "timeline",
+    "message",
+    "page_url",
+    "referrer",
+    "honeypot",
+)

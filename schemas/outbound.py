@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticUndefined
 
 from schemas.inbound import Utm
 
@@ -51,6 +55,69 @@ class FeedbackAction(StrEnum):
 
 class _Event(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+    @classmethod
+    def assemble(cls, **values: Any) -> Self:
+        """Build an event from values that are already what validation would give, without validating.
+
+        For events the pipeline puts together from parts it has checked itself (a
+        validated submission, a decision in range, its own models): the result equals
+        the validated model and serialises the same, at a fraction of the cost. Values
+        from outside (payloads, files, tables) go through the model's validation.
+        """
+        defaults, required, factories = _shape(cls)
+        if not required <= values.keys() or not values.keys() <= defaults.keys():
+            missing, unknown = sorted(required - values.keys()), sorted(values.keys() - defaults.keys())
+            raise TypeError(f"{cls.__name__}.assemble: missing {missing}, unknown {unknown}")
+        data = {**defaults, **values}
+        for name, factory in factories:
+            if name not in values:
+                data[name] = factory()
+        event = cls.__new__(cls)
+        _set(event, "__dict__", data)
+        _set(event, "__pydantic_fields_set__", set(values))
+        _set(event, "__pydantic_extra__", None)
+        _set(event, "__pydantic_private__", None)
+        return event
+
+    def evolve(self, **changes: Any) -> Self:
+        """Return ``model_copy(update=changes)``: a copy with checked values changed, not validated."""
+        if not changes.keys() <= self.__dict__.keys():
+            raise TypeError(
+                f"{type(self).__name__}.evolve: unknown {sorted(changes.keys() - self.__dict__.keys())}"
+            )
+        event = type(self).__new__(type(self))
+        _set(event, "__dict__", {**self.__dict__, **changes})
+        _set(event, "__pydantic_fields_set__", self.__pydantic_fields_set__ | changes.keys())
+        _set(event, "__pydantic_extra__", None)
+        _set(event, "__pydantic_private__", None)
+        return event
+
+
+_SHARED = (type(None), bool, int, float, str, bytes, StrEnum)
+_set = object.__setattr__  # frozen models: the way pydantic's own model_construct sets them
+_Shape = tuple[dict[str, Any], frozenset[str], tuple[tuple[str, Callable[[], Any]], ...]]
+_SHAPES: dict[type[BaseModel], _Shape] = {}
+
+
+def _shape(cls: type[BaseModel]) -> _Shape:
+    """Each field's default in declaration order, the required fields, and the default factories."""
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        defaults: dict[str, Any] = {}
+        required, factories = set(), []
+        for name, info in cls.__pydantic_fields__.items():
+            default = None if info.default is PydanticUndefined else info.default
+            defaults[name] = default
+            if info.default_factory is not None:
+                factories.append((name, info.default_factory))
+            elif info.is_required():
+                required.add(name)
+            elif not isinstance(default, _SHARED):
+                # Validation gives every instance its own copy of a mutable default.
+                factories.append((name, functools.partial(copy.deepcopy, default)))
+        shape = _SHAPES[cls] = (defaults, frozenset(required), tuple(factories))  # type: ignore[arg-type]
+    return shape
 
 
 class Reason(_Event):

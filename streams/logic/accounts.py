@@ -22,6 +22,8 @@ NAME_CONFIDENCE = 0.95
 FUZZY_CEILING = 0.9
 # Very short keys ("ab", "ntt") match too much when fuzzy.
 _MIN_FUZZY_KEY = 4
+# Company keys whose fuzzy match is remembered, per index.
+MAX_FUZZY_MEMO = 65_536
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,16 @@ class AccountIndex:
     names: tuple[str, ...] = ()  # sorted by length, so a fuzzy search scans only plausible lengths
     lengths: tuple[int, ...] = ()
     fuzzy_min: float = 0.88
+    # The fuzzy match of each company key seen: many leads come from the same companies,
+    # and the memo goes with the index when a refreshed one replaces it.
+    fuzzy: dict[str, Match] = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len({id(a) for a in (*self.by_domain.values(), *self.by_name.values())})
+
+    def forget(self) -> None:
+        """Forget the memoised fuzzy matches."""
+        self.fuzzy.clear()
 
 
 EMPTY_INDEX = AccountIndex()
@@ -122,6 +131,16 @@ def match_account(lead: Lead, index: AccountIndex) -> Match:
         return Match(index.by_name[key], "name", NAME_CONFIDENCE, "same company name")
     if len(key) < _MIN_FUZZY_KEY or not index.names:
         return NO_MATCH
+    found = index.fuzzy.get(key)
+    if found is None:
+        if len(index.fuzzy) >= MAX_FUZZY_MEMO:
+            index.fuzzy.clear()
+        found = index.fuzzy[key] = _fuzzy_match(key, index)
+    return found
+
+
+def _fuzzy_match(key: str, index: AccountIndex) -> Match:
+    """Return the most similar known company name above the cut-off, or no match."""
     best = process.extractOne(
         key, _candidates(key, index), scorer=fuzz.ratio, score_cutoff=index.fuzzy_min * 100
     )

@@ -81,19 +81,23 @@ _EN_FORMS = tuple(
     )
 )
 _EDGE = " -_/・:;&+"
+# A name that holds no Japanese form anywhere, or whose last word ends no English form,
+# needs no look at each form.
+_ANY_JP_FORM = re.compile("|".join(map(re.escape, _JP_FORMS)))
+_EN_LAST_WORDS = frozenset(words[-1] for words in _EN_FORMS)
 
 
 def _strip_legal_forms(name: str) -> str:
     """Remove legal forms from the start and end of a casefolded, dot-less name."""
     while True:
         before = name = name.strip(_EDGE)
-        for form in _JP_FORMS:
+        for form in _JP_FORMS if _ANY_JP_FORM.search(name) else ():
             if name.startswith(form):
                 name = name[len(form) :].strip(_EDGE)
             if name.endswith(form):
                 name = name[: -len(form)].strip(_EDGE)
         tokens = name.split()
-        for words in _EN_FORMS:
+        for words in _EN_FORMS if tokens and tokens[-1] in _EN_LAST_WORDS else ():
             # English forms are only stripped at the end: "AG Barr" or "AB InBev" lead with one.
             if len(tokens) > len(words) and tuple(tokens[-len(words) :]) == words:
                 tokens = tokens[: -len(words)]
@@ -103,9 +107,13 @@ def _strip_legal_forms(name: str) -> str:
             return name
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+_LIST_MARKS = re.compile(r"[,、]")
+
+
 def _key(text: str) -> str:
     """Return the text without punctuation, symbols or spaces."""
-    return re.sub(r"[\W_]+", "", text)
+    return _NOT_WORD.sub("", text)
 
 
 @lru_cache(maxsize=65_536)
@@ -113,7 +121,7 @@ def normalise_company(raw: str | None) -> CompanyName | None:
     """Return the display name and match key, or None when there is no usable name."""
     display = nfkc(raw or "")
     folded = display.casefold().replace(".", "")
-    folded = re.sub(r"[,、]", " ", folded)
+    folded = _LIST_MARKS.sub(" ", folded)
     # A name that is only a legal form ("株式会社") keeps that as its key.
     key = _key(_strip_legal_forms(folded)) or _key(folded)
     if not key:
@@ -165,16 +173,31 @@ def looks_like_test_data(
 ) -> bool:
     """Tell whether a submission is obviously test or placeholder data."""
     local, _, domain = nfkc(email).casefold().rpartition("@")
-    if _TEST_DOMAIN.search(domain):
+    if _test_domain(domain):
         return True
-    if any(_is_test_token(t, _LOCAL_TEST_WORDS) for t in re.split(r"[._+\-]+", local) if t):
+    if any(_is_test_token(t, _LOCAL_TEST_WORDS) for t in _LOCAL_SEPARATORS.split(local) if t):
         return True
-    for part in (first_name, last_name):
-        text = nfkc(part or "").casefold()
-        if _JA_TEST_FRAGMENT.search(text):
-            # No real Japanese name contains テスト, so a fragment match is safe.
-            return True
-        if any(_is_test_token(t, _NAME_TEST_WORDS) for t in text.split()):
-            return True
+    if any(_test_name(part) for part in (first_name, last_name) if part):
+        return True
     key = normalise_company(company)
     return key is not None and key.match_key in _TEST_COMPANY_KEYS
+
+
+_LOCAL_SEPARATORS = re.compile(r"[._+\-]+")
+
+
+# Domains and names repeat across leads (free mail, common surnames), addresses do not.
+@lru_cache(maxsize=65_536)
+def _test_domain(domain: str) -> bool:
+    """Tell whether a casefolded domain is a placeholder domain."""
+    return _TEST_DOMAIN.search(domain) is not None
+
+
+@lru_cache(maxsize=65_536)
+def _test_name(part: str) -> bool:
+    """Tell whether a name part is a placeholder."""
+    text = nfkc(part).casefold()
+    if _JA_TEST_FRAGMENT.search(text):
+        # No real Japanese name contains テスト, so a fragment match is safe.
+        return True
+    return any(_is_test_token(t, _NAME_TEST_WORDS) for t in text.split())

@@ -156,12 +156,16 @@ class Condition(BaseModel):
         if self.not_ is not None:
             negated = self.not_.compile()
             tests.append(lambda f: not negated(f))
-        if len(tests) == 1:
-            return tests[0]
-        if len(tests) == 2:
-            first, second = tests
-            return lambda facts: first(facts) and second(facts)
-        return lambda facts: all(t(facts) for t in tests)
+        return _all(tests)
+
+    def single_value(self) -> tuple[str, Any] | None:
+        """Return the field and the value, when the condition is one field equal to one value."""
+        if self.any_ or self.all_ or self.not_ is not None or len(self.fields) != 1:
+            return None
+        name, m = next(iter(self.fields.items()))
+        if m.model_fields_set != {"equals"} or m.equals is None:
+            return None
+        return name, _coerce(name, FIELDS[name], m.equals)
 
     def names(self) -> list[str]:
         """Return the fields this condition reads, for reason details."""
@@ -206,6 +210,16 @@ def _any(preds: list[Predicate]) -> Predicate:
     return lambda facts: any(p(facts) for p in preds)
 
 
+def _all(preds: list[Predicate]) -> Predicate:
+    if len(preds) == 1:
+        return preds[0]
+    if len(preds) == 2:
+        first, second = preds
+        return lambda facts: first(facts) and second(facts)
+
+    return lambda facts: all(p(facts) for p in preds)
+
+
 def _compile_field(name: str, m: Matcher) -> Predicate:
     kind = FIELDS[name]
     text = kind == "str"
@@ -231,6 +245,8 @@ def _compile_field(name: str, m: Matcher) -> Predicate:
             tests.append(functools.partial(_against, compare, _coerce(name, kind, bound)))
     exists = m.exists
     only_not_in = m.not_in is not None and len(tests) == 1
+    if exists is None and len(tests) == 1:
+        return _single(name, text, only_not_in, tests[0])
 
     def test(facts: Facts) -> bool:
         value = facts.get(name)
@@ -243,5 +259,28 @@ def _compile_field(name: str, m: Matcher) -> Predicate:
         if text:
             value = str(value).casefold()
         return all(t(value) for t in tests)
+
+    return test
+
+
+def _single(name: str, text: bool, only_not_in: bool, check: Callable[[Any], bool]) -> Predicate:
+    """The common shape of a field test, one test and no ``exists``, without the general loop."""
+    # A missing value matches no test, except "not in" alone.
+    missing = only_not_in
+    if text:
+
+        def test_text(facts: Facts) -> bool:
+            value = facts.get(name)
+            if value is None or value == "":
+                return missing
+            return check(str(value).casefold())
+
+        return test_text
+
+    def test(facts: Facts) -> bool:
+        value = facts.get(name)
+        if value is None or value == "":
+            return missing
+        return check(value)
 
     return test

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from schemas import Account, Reason
 from streams.logic.accounts import AccountIndex, Match, match_account
-from streams.logic.lead import Lead
+from streams.logic.lead import Lead, with_facts
 
 
 class Enricher(Protocol):
@@ -40,7 +40,7 @@ def _executor() -> ThreadPoolExecutor:
 
 
 def _note(lead: Lead, reason: Reason) -> Lead:
-    return dataclasses.replace(lead, notes=(*lead.notes, reason))
+    return with_facts(lead, notes=(*lead.notes, reason))
 
 
 def run_enrichers(lead: Lead, enrichers: Sequence[Enricher]) -> Lead:
@@ -89,9 +89,7 @@ def with_match(lead: Lead, match: Match) -> Lead:
         rule=f"enrich.account.{match.method}",
         detail=f"{known.name} ({match.detail}, confidence {match.confidence:.2f})",
     )
-    return dataclasses.replace(
-        lead, account=account, match=match, employees=employees, notes=(*lead.notes, note)
-    )
+    return with_facts(lead, account=account, match=match, employees=employees, notes=(*lead.notes, note))
 
 
 @dataclasses.dataclass

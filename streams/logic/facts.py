@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from streams.logic.lead import Lead
@@ -18,11 +19,14 @@ _SPAN = re.compile(r"(\d+)\s*(day|days|week|weeks|month|months|日|週|週間|�
 _DAYS_PER_UNIT = {"day": 1, "days": 1, "日": 1, "week": 7, "weeks": 7, "週": 7, "週間": 7}
 
 
+# Forms offer a few budget and timeline choices, so the same texts repeat across leads.
+@lru_cache(maxsize=4096)
 def budget_stated(budget: str | None) -> bool:
     """Whether the lead named a budget."""
     return bool(budget) and not _NO_BUDGET.match(nfkc(budget or ""))
 
 
+@lru_cache(maxsize=4096)
 def timeline_within_quarter(timeline: str | None) -> bool:
     """Whether the stated timeline is 90 days or sooner."""
     if not timeline:

@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from schemas import Account, Activity, Consent, Contact, LeadSubmitted, Reason, Source
 from streams.logic.accounts import NO_MATCH, Match
@@ -22,6 +23,7 @@ from streams.logic.people import normalise_name, parse_employees
 from streams.logic.titles import Seniority, classify_title
 
 _HANDOFF_NAMESPACE = uuid.UUID("6f1c1b7e-8f5e-4d0b-9b1e-5a7c2d0e4f10")
+_NAMESPACE_BYTES = _HANDOFF_NAMESPACE.bytes
 
 
 def lead_id_for(email: str) -> str:
@@ -30,8 +32,14 @@ def lead_id_for(email: str) -> str:
 
 
 def handoff_id_for(event_id: str) -> str:
-    """Deterministic handoff id, so a redelivered event maps to the same handoff."""
-    return str(uuid.uuid5(_HANDOFF_NAMESPACE, event_id))
+    """Deterministic handoff id, so a redelivered event maps to the same handoff.
+
+    The text of ``uuid.uuid5(_HANDOFF_NAMESPACE, event_id)``, built from the hash directly.
+    """
+    digest = hashlib.sha1(_NAMESPACE_BYTES + event_id.encode(), usedforsecurity=False).hexdigest()
+    # Version 5 in the 13th hex digit, the RFC 4122 variant (10xx) in the 17th, as uuid5 sets them.
+    variant = "89ab"[int(digest[16], 16) & 3]
+    return f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-{variant}{digest[17:20]}-{digest[20:32]}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,16 @@ class Lead:
     notes: tuple[Reason, ...] = ()
 
 
+def with_facts(lead: Lead, **changes: Any) -> Lead:
+    """Return ``dataclasses.replace(lead, **changes)``, without running the 24-field ``__init__`` again."""
+    unknown = changes.keys() - lead.__dict__.keys()
+    if unknown:
+        raise TypeError(f"Lead has no field {sorted(unknown)[0]!r}")
+    copy = object.__new__(Lead)
+    copy.__dict__.update(lead.__dict__, **changes)
+    return copy
+
+
 def normalise_lead(raw: LeadSubmitted) -> Lead:
     """Normalise and enrich a validated submission."""
     email = normalise_email(raw.email)
@@ -74,7 +92,8 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
     company = normalise_company(raw.company)
     employees = parse_employees(raw.employees)
     free = is_free_mail(domain)
-    contact = Contact(
+    # Every part below is a validated or normalised value, so the models need no second check.
+    contact = Contact.assemble(
         email=email,
         full_name=name.display,
         given_name=name.given,
@@ -86,7 +105,7 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
         country=country,
         region=raw.region,
     )
-    account = Account(
+    account = Account.assemble(
         name=company.display if company else None,
         domain=None if free else domain,
         employees=employees,
@@ -115,7 +134,9 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
         activity=raw.activity,
         contact=contact,
         account=account,
-        source=Source(form_id=raw.form_id.lower(), page_url=raw.page_url, referrer=raw.referrer, utm=raw.utm),
+        source=Source.assemble(
+            form_id=raw.form_id.lower(), page_url=raw.page_url, referrer=raw.referrer, utm=raw.utm
+        ),
         company_key=company.match_key if company else None,
         message=raw.message,
         consent=raw.consent,

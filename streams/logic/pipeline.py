@@ -60,8 +60,11 @@ def judge(lead: Lead, policy: Policy, now: datetime, *, deadline: bool = True) -
     owner next (``assign_owner`` always sets the deadline).
     """
     decision = qualify(lead, policy)
+    # The lead's parts are validated and the decision is in range, so only a time from the
+    # caller needs pydantic's check (it must carry a zone).
+    checked = now.utcoffset() is not None
     if decision.disposition is not None or decision.queue is None or decision.stage is None:
-        return NurtureEvent(
+        return (NurtureEvent.assemble if checked else NurtureEvent)(
             event_id=lead.event_id,
             lead_id=lead.lead_id,
             disposition=decision.disposition or Disposition.NURTURE,
@@ -76,7 +79,7 @@ def judge(lead: Lead, policy: Policy, now: datetime, *, deadline: bool = True) -
             decided_at=now,
         )
     queue = policy.queues[decision.queue]
-    return HandoffEvent(
+    return (HandoffEvent.assemble if checked else HandoffEvent)(
         handoff_id=handoff_id_for(lead.event_id),
         event_id=lead.event_id,
         lead_id=lead.lead_id,
@@ -162,10 +165,8 @@ def assign_owner(
     if choice.owner is not None:
         sticky = key if queue.strategy == "sticky_account" else None
         ledger.record(choice.owner, cursor=choice.cursor, account_key=sticky)
-    return event.model_copy(
-        update={
-            "owner": choice.owner,
-            "reasons": [*event.reasons, choice.reason],
-            "sla_due_at": sla_due(policy, queue, event.stage, choice.owner, event.qualified_at),
-        }
+    return event.evolve(
+        owner=choice.owner,
+        reasons=[*event.reasons, choice.reason],
+        sla_due_at=sla_due(policy, queue, event.stage, choice.owner, event.qualified_at),
     )

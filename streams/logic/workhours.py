@@ -144,14 +144,14 @@ def _holidays(country: str, year: int) -> holidays.HolidayBase:
 def add_working_hours(start: dt.datetime, hours: float, cal: Calendar) -> dt.datetime:
     """Return the moment ``hours`` working hours after ``start`` on the calendar (in UTC)."""
     zone = cal.zone()
-    begin, end = cal.window()
     local = start.astimezone(zone)
     remaining = dt.timedelta(hours=hours)
     day = local.date()
+    rules = (zone, cal.hours, tuple(cal.workdays), cal.holidays, tuple(map(str, cal.out_of_office)))
     for _ in range(_MAX_DAYS):
-        if cal.works_on(day):
-            opens = dt.datetime.combine(day, begin, zone)
-            closes = dt.datetime.combine(day, end, zone)
+        window = _open_hours(rules, day)
+        if window is not None:
+            opens, closes = window
             cursor = max(local, opens)
             if cursor < closes:
                 available = closes - cursor
@@ -161,3 +161,17 @@ def add_working_hours(start: dt.datetime, hours: float, cal: Calendar) -> dt.dat
         day += dt.timedelta(days=1)
     # No working time found in over two years: fall back to wall-clock hours.
     return (start + dt.timedelta(hours=hours)).astimezone(dt.UTC)
+
+
+_Rules = tuple[ZoneInfo, str, tuple[str, ...], str | None, tuple[str, ...]]
+
+
+# Every deadline walks the same few calendars over the same few days.
+@lru_cache(maxsize=65_536)
+def _open_hours(rules: _Rules, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+    """Return when work opens and closes on the day, or None when it is not a working day."""
+    zone, hours, workdays, country, away = rules
+    if not _works(workdays, country, away, day):
+        return None
+    begin, end = _window(hours)
+    return dt.datetime.combine(day, begin, zone), dt.datetime.combine(day, end, zone)
