@@ -69,6 +69,7 @@ def owners(settings: Settings, expect: int, timeout_s: float = 60) -> dict[str, 
     by_company: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         assert row.owner, row.event_id
+        assert row.email, row.event_id
         by_company[row.email.split("@")[1]].add(row.owner)
     return by_company
 
