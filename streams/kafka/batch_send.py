@@ -48,8 +48,7 @@ class BatchSender:
         self._partitioner = DefaultPartitioner()
         self._spread = itertools.count()  # keyless records go round the partitions
 
-    async def _partition(self, topic: str, key: bytes | None) -> int:
-        partitions: list[int] = sorted(await self.producer.partitions_for(topic))
+    def _partition(self, partitions: list[int], key: bytes | None) -> int:
         if key is None:
             return partitions[next(self._spread) % len(partitions)]
         return int(self._partitioner(key, partitions, partitions))
@@ -60,10 +59,13 @@ class BatchSender:
         Raises the producer's KafkaError when any record was not confirmed (some others of
         the batch may have been written: the caller rewinds and the writes are idempotent).
         """
+        known: dict[str, list[int]] = {}  # each topic's partitions, looked up once a batch
         groups: dict[tuple[str, int], list[Output]] = {}
         for out in outputs:
-            tp = (out[0], await self._partition(out[0], out[1]))
-            groups.setdefault(tp, []).append(out)
+            topic = out[0]
+            if topic not in known:
+                known[topic] = sorted(await self.producer.partitions_for(topic))
+            groups.setdefault((topic, self._partition(known[topic], out[1])), []).append(out)
         futures: list[asyncio.Future[object]] = []
         for (topic, partition), items in groups.items():
             batch = self.producer.create_batch()
