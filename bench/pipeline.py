@@ -6,7 +6,8 @@ For each store (SQLite, PostgreSQL) and each layout (1 stream worker + 1 sink, a
      send to the last handoff in the store), and the longest time with no new row;
   2. submit -> queued p50/p95/p99 at a steady rate (send time to the sink's received_at);
   3. a live demo request sent right after a bulk import landed in leads.bulk: its wait;
-  4. the idle CPU of the broker and every worker over a quiet window, from /proc;
+  4. the idle CPU of the broker and every worker over a quiet window, from /proc, and then
+     the wait of the first lead sent after that quiet window;
 and, once, the ceiling: a raw aiokafka consume -> orjson -> produce passthrough.
 
     python bench/pipeline.py [--leads 20000] [--rate 500] [--seconds 20] [--bulk 10000]
@@ -97,8 +98,8 @@ class Load:
         self.bulk = business_leads(args.bulk, seed=3, tag="bulk")
         lives = business_leads(50, seed=4, tag="live")
         handed = expected_handoffs(lives)
-        self.live = next(m for m in lives if any(f'"{e}"'.encode() in m for e in handed))
-        self.live_id = next(e for e in handed if f'"{e}"'.encode() in self.live)
+        chosen = [(m, e) for m in lives for e in handed if f'"{e}"'.encode() in m]
+        (self.live, self.live_id), (self.wake, self.wake_id) = chosen[0], chosen[1]
 
 
 def measure(
@@ -158,6 +159,12 @@ def measure(
         cpu = idle_cpu(pids, args.idle)
         out["idle"] = f"{sum(cpu.values()):.1f} % (" + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()) + ")"
         say(f"  idle CPU {out['idle']}")
+
+        # The first lead after that quiet spell: every consumer is on its idle fetch wait.
+        sent_wake = time.monotonic()
+        asyncio.run(produce(bootstrap, topics.submitted, [load.wake]))
+        out["wake"] = f"{wait_for_events(url, {load.wake_id}, timeout_s=60) - sent_wake:.2f} s"
+        say(f"  first lead after {args.idle:g} s quiet: {out['wake']}")
         out["rate"] = f"{rate:.6f}"
         return out
     finally:
@@ -203,11 +210,22 @@ def main() -> None:
     )
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"raw aiokafka passthrough, same broker and leads: {ceiling:,.0f} msg/s\n")
-    print("| layout | leads/s (ratio) | longest stall | p50 / p95 / p99 | live behind bulk | idle CPU |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| layout | leads/s (ratio) | longest stall | p50 / p95 / p99 | live behind bulk | idle CPU"
+        " | first lead after quiet |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for label, r in results:
         ratio = float(r["rate"]) / ceiling
-        cells = [label, f"{r['burst']} ({ratio:.2f})", r["stall"], r["latency"], r["live"], r["idle"]]
+        cells = [
+            label,
+            f"{r['burst']} ({ratio:.2f})",
+            r["stall"],
+            r["latency"],
+            r["live"],
+            r["idle"],
+            r["wake"],
+        ]
         print("| " + " | ".join(cells) + " |")
 
 

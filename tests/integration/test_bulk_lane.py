@@ -70,9 +70,10 @@ async def test_a_live_lead_is_decided_before_a_waiting_bulk_import(
         await task
 
     # The import was well under way and fetched ahead; the live lead still went within a
-    # few small bulk batches of being sent, not after the rest of the import.
+    # few small bulk batches of being sent (those decided while the fetch that brings it
+    # is in flight), not after the rest of the import.
     assert sent_after < BULK / 2
-    assert order.index("live-demo") - sent_after <= 3 * 100
+    assert order.index("live-demo") - sent_after <= 5 * 100
     topics = settings.topics
     decided = {
         orjson.loads(value)["event_id"]
