@@ -91,6 +91,11 @@ def _handed_off(messages: list[bytes]) -> list[bytes]:
     return [m for m in messages if isinstance(decide(m, position, policy), HandoffEvent)]
 
 
+# The store's dedupe on SQLite is in the default suite too (test_sink_store replays every
+# handoff on both databases); across a worker restart, PostgreSQL is enough by default.
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("sqlite", marks=pytest.mark.slow), "postgresql"], indirect=True
+)
 def test_the_same_event_three_times_makes_one_row(
     settings_for: Callable[..., Settings],
     database_url: str,
