@@ -10,11 +10,15 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from click.testing import CliRunner
+
+from streams.cli.main import main
 
 pytestmark = pytest.mark.e2e
 
@@ -22,16 +26,24 @@ HANDOFF = [sys.executable, "-m", "streams.cli"]
 WHEN = "2026-11-25T10:00:00+09:00"
 
 
-def handoff(*args: str, env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*HANDOFF, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        input=stdin.decode() if stdin else None,
-    )
+@dataclass(frozen=True)
+class Ran:
+    """What a command printed and how it exited."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def handoff(*args: str, env: dict[str, str], stdin: bytes | None = None) -> Ran:
+    """Run a command in-process, through the same entry point and error handling as `handoff`.
+
+    Exactly ``env``: variables it leaves out are unset for the run. `handoff up` below runs
+    as its own process.
+    """
+    only: dict[str, str | None] = {k: None for k in os.environ if k not in env} | dict(env)
+    done = CliRunner().invoke(main, list(args), env=only, input=stdin)
+    return Ran(done.exit_code, done.stdout, done.stderr)
 
 
 @pytest.fixture

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import unicodedata
-from pathlib import Path
 
 import orjson
 import pytest
 
 from streams.demo.samples import sample_messages
+from tests.e2e.conftest import DemoRun
 
 pytestmark = pytest.mark.e2e
 
@@ -35,36 +32,14 @@ def _secrets(leads: int, seed: int) -> set[str]:
     return {s for s in found if len(s) >= 7}
 
 
-def test_demo_logs_are_structured_and_pii_safe(tmp_path: Path) -> None:
-    logs = tmp_path / "logs"
-    env = {**os.environ, "HANDOFF_LOG_LEVEL": "debug"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "streams.cli",
-            "demo",
-            "--leads",
-            "100",
-            "--seed",
-            "7",
-            "--db",
-            f"sqlite:///{tmp_path}/demo.db",
-            "--logs",
-            str(logs),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+def test_demo_logs_are_structured_and_pii_safe(demo_run: DemoRun) -> None:
+    result = demo_run.result
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    text = "\n".join(p.read_text("utf-8") for p in sorted(logs.glob("*.log")))
+    text = "\n".join(p.read_text("utf-8") for p in sorted(demo_run.logs.glob("*.log")))
     lines = [line for line in text.splitlines() if line.strip()]
     # Debug logs name each lead's contact, so the masking has something to do.
     assert sum("***@" in line for line in lines) >= 50
-    leaked = sorted(s for s in _secrets(100, 7) if s in text)
+    leaked = sorted(s for s in _secrets(demo_run.leads, demo_run.seed) if s in text)
     assert leaked == []
     not_json = [line for line in lines if not line.lstrip("\x1b[?25lh").startswith("{")]
     assert not_json == [] or all(json.loads(line) for line in not_json)

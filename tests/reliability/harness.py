@@ -56,16 +56,16 @@ class Workers:
         return [f"{name} exited {p.returncode}" for name, p in self.procs.items() if p.poll() is not None]
 
     def stop(self) -> None:
-        """SIGTERM everything, SIGKILL what does not stop within 10 s."""
+        """SIGKILL everything still running and reap it.
+
+        The test has read what it checks by now, and a clean stop (about 2 s of Faust
+        shutdown per worker) is what the `handoff up` tests check; nothing here relies on it.
+        """
         for proc in self.procs.values():
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
                 proc.kill()
-                proc.wait()
+        for proc in self.procs.values():
+            proc.wait(10)
 
 
 def send(settings: Settings, messages: Iterable[bytes]) -> dict[tuple[int, int], str | None]:

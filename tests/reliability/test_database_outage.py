@@ -45,10 +45,10 @@ def test_database_outage_loses_nothing_and_recovers(
     ensure_topics(settings)
     workers = Workers(settings, tmp_path / "logs")
     outcomes = Outcomes(settings)
-    messages = sample_messages(leads, seed=5)
     try:
         workers.start("worker-0")
         workers.start("sink-0")
+        messages = sample_messages(leads, seed=5)  # made while the workers start
         sent = send(settings, messages[: leads // 2])
         deadline = time.monotonic() + 60
         while len(queue_state(database_url).ledger_event_ids) < leads // 8:

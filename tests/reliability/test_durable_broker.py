@@ -95,11 +95,11 @@ def test_broker_restart_mid_stream_loses_nothing(
     engine.dispose()
     ensure_topics(settings)
     workers = Workers(settings, tmp_path / "logs")
-    messages = sample_messages(leads, seed=17)
     outcomes: Outcomes | None = None
     try:
         workers.start("worker-0")
         workers.start("sink-0")
+        messages = sample_messages(leads, seed=17)  # made while the workers start
         sent = send(settings, messages[: leads // 2])
         first = Outcomes(settings)
         deadline = time.monotonic() + 60

@@ -53,11 +53,11 @@ def test_sigkill_a_stream_worker_and_a_sink_worker_mid_stream(
     ensure_topics(settings)
     workers = Workers(settings, tmp_path / "logs")
     outcomes = Outcomes(settings)
-    messages = sample_messages(leads, seed=11)
     half = leads // 2
     try:
         for name in ("worker-0", "worker-1", "sink-0", "sink-1"):
             workers.start(name)
+        messages = sample_messages(leads, seed=11)  # made while the workers start
         sent = send(settings, messages[:half])
         deadline = time.monotonic() + 90
         while len(outcomes.handoffs) < half // 4 and time.monotonic() < deadline:
@@ -91,6 +91,11 @@ def _handed_off(messages: list[bytes]) -> list[bytes]:
     return [m for m in messages if isinstance(decide(m, position, policy), HandoffEvent)]
 
 
+# The store's dedupe on SQLite is in the default suite too (test_sink_store replays every
+# handoff on both databases); across a worker restart, PostgreSQL is enough by default.
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("sqlite", marks=pytest.mark.slow), "postgresql"], indirect=True
+)
 def test_the_same_event_three_times_makes_one_row(
     settings_for: Callable[..., Settings],
     database_url: str,

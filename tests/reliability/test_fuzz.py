@@ -147,11 +147,12 @@ def test_every_fuzzed_input_ends_as_an_outcome_or_a_dead_letter(
 ) -> None:
     settings = settings_for()
     ensure_topics(settings)
-    messages = fuzzed_messages(count, seed=count)
     workers = Workers(settings, tmp_path / "logs")
     outcomes = Outcomes(settings)
     try:
         workers.start("worker-0")
+        # Generating takes seconds of CPU: done while the worker starts and joins its group.
+        messages = fuzzed_messages(count, seed=count)
         sent = send(settings, messages)
         missing = wait_until_accounted(outcomes, sent, workers, timeout_s=180)
         order = {position: index for index, position in enumerate(sent)}
