@@ -31,7 +31,7 @@ from schemas import Erasure, Feedback
 from sinks.erase import erase_person
 from sinks.queue import apply_feedback
 from sinks.store import make_engine
-from streams.consumers.rewind import commit_written, rewind_to_committed
+from streams.consumers.rewind import commit_written, consume_batches, rewind_to_committed
 from streams.core.settings import Settings
 from streams.kafka.fetch_wait import IdleWait
 
@@ -109,20 +109,17 @@ class FeedbackWorker:
 
     async def run(self) -> None:
         """Consume and apply until ``stopping`` is set or the task is cancelled."""
-        delay = 0.1
         try:
             # Inside the try: a stop that lands while joining the group must still close the consumer.
             await self.consumer.start()
-            while not self.stopping.is_set():
-                batch = await self.consumer.getmany(timeout_ms=200, max_records=500)
-                self.wait.note(self.consumer, len(batch))
-                if not batch:
-                    continue
-                if await self._handle(batch):
-                    delay = 0.1
-                else:
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self.settings.sink.retry_max_backoff_s)
+            await consume_batches(
+                self.consumer,
+                lambda: self.consumer.getmany(timeout_ms=200, max_records=500),
+                self._handle,
+                wait=self.wait,
+                stopping=self.stopping,
+                max_backoff_s=self.settings.sink.retry_max_backoff_s,
+            )
         finally:
             await self.consumer.stop()
             self._db.shutdown(wait=True)

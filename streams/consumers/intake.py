@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
 from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
-from streams.consumers.rewind import commit_written, rewind_to_committed
+from streams.consumers.rewind import commit_written, consume_batches, rewind_to_committed
 from streams.core import metrics
 from streams.core.settings import Settings
 from streams.kafka.batch_send import BatchSender, Output, batch_producer
@@ -143,20 +143,17 @@ class IntakeWorker:
 
     async def run(self) -> None:
         """Consume and decide until ``stopping`` is set or the task is cancelled."""
-        delay = 0.1
         try:
             await self.producer.start()
             await self.consumer.start()
-            while not self.stopping.is_set():
-                batch = await self.next_batch()
-                self.wait.note(self.consumer, len(batch))
-                if not batch:
-                    continue
-                if await self.handle(batch):
-                    delay = 0.1
-                else:
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self.settings.sink.retry_max_backoff_s)
+            await consume_batches(
+                self.consumer,
+                self.next_batch,
+                self.handle,
+                wait=self.wait,
+                stopping=self.stopping,
+                max_backoff_s=self.settings.sink.retry_max_backoff_s,
+            )
         finally:
             await self.consumer.stop()
             await self.producer.stop()
