@@ -39,10 +39,6 @@ def _reason(*, rule: str, points: int = 0, detail: str = "") -> Reason:
     return _cached_reason(rule, points, detail)
 
 
-def _detail(template: str | None, names: Sequence[str], facts: dict[str, Any]) -> str:
-    return _formatter(template, tuple(names))(facts)
-
-
 Formatter = Callable[[dict[str, Any]], str]
 
 
@@ -124,9 +120,9 @@ class Plan:
 _PLANS: dict[str, Plan] = {}
 
 
-def _step(item: Any) -> _Step:
+def _step(item: Any, template: str | None) -> _Step:
     names = tuple(item.names())
-    return _Step(item, item.predicate(), names, _formatter(item.detail, names))
+    return _Step(item, item.predicate(), names, _formatter(template, names))
 
 
 def _points_of(rule: Rule) -> _Points:
@@ -216,12 +212,9 @@ def plan_for(policy: Policy) -> Plan:
     if plan is None:
         plan = Plan(
             _scoring_steps(policy.rules),
-            tuple(map(_step, policy.disqualify)),
+            tuple(_step(d, d.detail) for d in policy.disqualify),
             _stage_steps(policy),
-            tuple(
-                _Step(r, r.predicate(), tuple(r.names()), _formatter(None, tuple(r.names())))
-                for r in policy.routing
-            ),
+            tuple(_step(r, None) for r in policy.routing),  # a route's reason lists the fields it read
             {r.rule: r.score for r in policy.rules},
         )
         if policy.version:
