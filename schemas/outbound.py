@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticUndefined
@@ -73,12 +73,7 @@ class _Event(BaseModel):
         for name, factory in factories:
             if name not in values:
                 data[name] = factory()
-        event = cls.__new__(cls)
-        _set(event, "__dict__", data)
-        _set(event, "__pydantic_fields_set__", set(values))
-        _set(event, "__pydantic_extra__", None)
-        _set(event, "__pydantic_private__", None)
-        return event
+        return _instance(cls, data, set(values))
 
     def evolve(self, **changes: Any) -> Self:
         """Return ``model_copy(update=changes)``: a copy with checked values changed, not validated."""
@@ -86,16 +81,26 @@ class _Event(BaseModel):
             raise TypeError(
                 f"{type(self).__name__}.evolve: unknown {sorted(changes.keys() - self.__dict__.keys())}"
             )
-        event = type(self).__new__(type(self))
-        _set(event, "__dict__", {**self.__dict__, **changes})
-        _set(event, "__pydantic_fields_set__", self.__pydantic_fields_set__ | changes.keys())
-        _set(event, "__pydantic_extra__", None)
-        _set(event, "__pydantic_private__", None)
-        return event
+        return _instance(
+            type(self), {**self.__dict__, **changes}, self.__pydantic_fields_set__ | changes.keys()
+        )
 
 
 _SHARED = (type(None), bool, int, float, str, bytes, StrEnum)
+_M = TypeVar("_M", bound=BaseModel)
 _set = object.__setattr__  # frozen models: the way pydantic's own model_construct sets them
+
+
+def _instance(cls: type[_M], data: dict[str, Any], fields_set: set[str]) -> _M:
+    """A model instance holding ``data`` as its fields, set without validation."""
+    event = cls.__new__(cls)
+    _set(event, "__dict__", data)
+    _set(event, "__pydantic_fields_set__", fields_set)
+    _set(event, "__pydantic_extra__", None)
+    _set(event, "__pydantic_private__", None)
+    return event
+
+
 _Shape = tuple[dict[str, Any], frozenset[str], tuple[tuple[str, Callable[[], Any]], ...]]
 _SHAPES: dict[type[BaseModel], _Shape] = {}
 
