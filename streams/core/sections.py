@@ -68,8 +68,8 @@ class KafkaSettings(Section):
     # Consumers no lead waits on (rep feedback, stored nurture and dead letters) always
     # fetch at this pace or slower when idle.
     fetch_side_wait_ms: int = var("FETCH_SIDE_WAIT_MS", 1000, ge=0, le=30_000)
-    # Lets the producer pack a few ms of outputs into one request instead of one per lead
-    # (measured: a third of a stream worker's CPU went to socket writes of single records).
+    # Lets the Faust app's own producer (the routing tables' changelog) pack a few ms of
+    # writes into one request; intake and routing produce their outputs a batch at a time.
     producer_linger_s: float = var("PRODUCER_LINGER_S", 0.005, ge=0, le=1)
 
     @field_validator("bootstrap_servers")
