@@ -41,7 +41,7 @@ def register(app: faust.App, settings: Settings) -> Any:
     """Attach the routing agent and its assignment ledger to the app."""
     policy = load_policy(settings.policy.rules_file)
     # Live and bulk leads to route: one agent reads both, and Faust's fetcher hands it the
-    # two topics in turn, so a live lead waits for one bulk record, not for an import. Both
+    # two topics in turn, so a live lead waits for the batch in hand, not for an import. Both
     # are keyed by queue with the same partitions, so one worker still owns each ledger.
     routing = raw_topic(app, settings.topics.routing, settings.topics.routing_bulk)
     handoff = settings.topics.handoff
