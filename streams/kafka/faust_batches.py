@@ -7,7 +7,8 @@ holds (up to ``size``) as one batch: under load batches form by themselves, a lo
 goes on at once, and an idle agent sleeps on its queue.
 
 Every event taken from the stream is handled and then acknowledged, in order, as Faust
-expects of an agent; an event counts for a commit only once its batch is done. Neither
+expects of an agent; an event counts for a commit only once its batch is done, and then
+even while a rebalance has stopped the flow (``streams.kafka.faust_transport``). Neither
 task holds an event while it waits for the next one (a rebalance clears the stream's
 buffer and then waits for the events in flight: the worker finishes them meanwhile).
 """
@@ -18,19 +19,30 @@ import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import faust
 from faust.streams import _current_event
-from faust.types import EventT
+from faust.types import EventT, Message
 
 Event = EventT[bytes]
 Handle = Callable[[list[Event]], Awaitable[None]]
+_HANDLED: weakref.WeakKeyDictionary[Any, weakref.WeakSet[Message]] = weakref.WeakKeyDictionary()
+
+
+def handled_messages(consumer: Any) -> weakref.WeakSet[Message]:
+    """The messages a batch handled, per consumer: they count when acknowledged, even mid-rebalance."""
+    handled = _HANDLED.get(consumer)
+    if handled is None:
+        handled = _HANDLED[consumer] = weakref.WeakSet()
+    return handled
 
 
 async def run_in_batches(stream: faust.StreamT[bytes], size: int, handle: Handle) -> None:
     """Feed the stream to ``handle`` in batches of at most ``size``; acknowledge each after it."""
     stream.enable_acks = False  # read by the stream for every event it hands out
     pending: asyncio.Queue[Event] = asyncio.Queue(maxsize=size)
+    handled = handled_messages(stream.app.consumer)
 
     async def work() -> None:
         while True:
@@ -39,6 +51,7 @@ async def run_in_batches(stream: faust.StreamT[bytes], size: int, handle: Handle
                 batch.append(pending.get_nowait())
             await handle(batch)
             for event in batch:
+                handled.add(event.message)
                 await stream.ack(event)
 
     worker = asyncio.ensure_future(work())
