@@ -62,9 +62,10 @@ class KafkaSettings(Section):
     session_timeout_s: float = var("SESSION_TIMEOUT_S", 30.0, gt=0.5, le=600)
     heartbeat_interval_s: float = var("HEARTBEAT_INTERVAL_S", 3.0, gt=0.05, le=60)
     fetch_max_wait_ms: int = var("FETCH_MAX_WAIT_MS", 10, ge=0, le=5000)
-    # After a second with no records a consumer's fetches wait this long instead, so an
-    # idle system does not poll (the first lead after a quiet spell may wait up to it per hop).
-    fetch_idle_wait_ms: int = var("FETCH_IDLE_WAIT_MS", 250, ge=0, le=30_000)
+    # After a second with no records a consumer's fetches wait 250 ms, doubling every 10 quiet
+    # seconds up to this, so an idle system does not poll (on the embedded broker the first
+    # lead after a quiet spell may wait up to half of it per hop; see streams.kafka.fetch_wait).
+    fetch_idle_wait_ms: int = var("FETCH_IDLE_WAIT_MS", 1000, ge=0, le=30_000)
     # Consumers no lead waits on (rep feedback, stored nurture and dead letters) always
     # fetch at this pace or slower when idle.
     fetch_side_wait_ms: int = var("FETCH_SIDE_WAIT_MS", 1000, ge=0, le=30_000)
