@@ -46,9 +46,11 @@ def create_schema(engine: Engine) -> None:
     upgrade(engine)
 
 
-def read_or(database_url: str, read: Callable[[Session], T], *, fallback: T, what: str, meanwhile: str) -> T:
-    """Run one read on a short-lived engine; an unreachable store gives ``fallback``, logged."""
-    engine = make_engine(database_url)
+def read_or(
+    database: str | Engine, read: Callable[[Session], T], *, fallback: T, what: str, meanwhile: str
+) -> T:
+    """Run one read (a URL gets a short-lived engine); an unreachable store gives ``fallback``, logged."""
+    engine = make_engine(database) if isinstance(database, str) else database
     try:
         with Session(engine) as session:
             return read(session)
@@ -56,4 +58,5 @@ def read_or(database_url: str, read: Callable[[Session], T], *, fallback: T, wha
         log.warning("%s not loaded (%s); %s", what, type(exc).__name__, meanwhile)
         return fallback
     finally:
-        engine.dispose()
+        if engine is not database:
+            engine.dispose()

@@ -11,6 +11,7 @@ from typing import Any
 import faust
 
 from schemas import SourcePosition
+from sinks.store import make_engine
 from streams.consumers.intake import IntakeService, IntakeWorker
 from streams.core.settings import Settings
 from streams.desk.account_index import ACCOUNTS_POLL_S, load_index, load_marker
@@ -59,7 +60,8 @@ def register(app: faust.App, settings: Settings) -> Any:
     off_loop = any(e.timeout_s is not None for e in enrichers)
     log.info("intake: policy %s, %d accounts", policy.version, len(matcher.index))
 
-    marker = [load_marker(settings.database.url)]
+    watch = make_engine(settings.database.url)  # kept: the fingerprint is read every few seconds
+    marker = [load_marker(watch)]
 
     @app.timer(interval=settings.policy.accounts_refresh_s)  # type: ignore[untyped-decorator,unused-ignore]
     async def refresh_accounts() -> None:
@@ -71,7 +73,7 @@ def register(app: faust.App, settings: Settings) -> Any:
     @app.timer(interval=ACCOUNTS_POLL_S)  # type: ignore[untyped-decorator,unused-ignore]
     async def watch_accounts() -> None:
         # `handoff accounts import` changes the table's fingerprint: reload within seconds.
-        now = await asyncio.to_thread(load_marker, settings.database.url)
+        now = await asyncio.to_thread(load_marker, watch)
         if now is not None and now != marker[0]:
             marker[0] = now
             matcher.index = await asyncio.to_thread(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
+
 from sinks.accounts import AccountRecord, accounts_marker, all_accounts
 from sinks.store import read_or
 from streams.logic.accounts import EMPTY_INDEX, AccountIndex, KnownAccount, build_index
@@ -34,10 +36,14 @@ def load_index(database_url: str, *, fuzzy_min: float = 0.88) -> AccountIndex:
     )
 
 
-def load_marker(database_url: str) -> str | None:
-    """The accounts table's fingerprint (None while the database cannot be read)."""
+def load_marker(database: str | Engine) -> str | None:
+    """The accounts table's fingerprint (None while the database cannot be read).
+
+    A worker polls it every ``ACCOUNTS_POLL_S`` on one engine it keeps, so each look is one
+    query on a pooled connection rather than a new connection.
+    """
     return read_or(
-        database_url,
+        database,
         lambda session: accounts_marker(session=session),
         fallback=None,
         what="accounts marker",
