@@ -6,8 +6,10 @@ For each store (SQLite, PostgreSQL) and each layout (1 stream worker + 1 sink, a
      send to the last handoff in the store), and the longest time with no new row;
   2. submit -> queued p50/p95/p99 at a steady rate (send time to the sink's received_at);
   3. a live demo request sent right after a bulk import landed in leads.bulk: its wait;
-  4. the idle CPU of the broker and every worker over a quiet window, from /proc, and then
-     the wait of the first lead sent after that quiet window;
+  4. the idle CPU of the broker and every worker over a quiet window (once quiet long enough
+     for every fetch wait to have grown to its ceiling), from /proc, and then the wait of the
+     first lead sent after that quiet window;
+each measurement starting once the workers are quiet again after the one before;
 and, once, the ceiling: a raw aiokafka consume -> orjson -> produce passthrough.
 
     python bench/pipeline.py [--leads 20000] [--rate 500] [--seconds 20] [--bulk 10000]
@@ -33,7 +35,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pipeline_idle import idle_cpu  # noqa: E402
+from bench.pipeline_idle import idle_cpu, wait_quiet  # noqa: E402
 from bench.pipeline_kafka import passthrough, produce  # noqa: E402
 from bench.pipeline_leads import business_leads, expected_handoffs  # noqa: E402
 from bench.pipeline_store import clear_store, latencies, wait_for_count, wait_for_events  # noqa: E402
@@ -41,6 +43,8 @@ from sinks.store import create_schema, make_engine  # noqa: E402
 from streams.core.sections import TopicSettings  # noqa: E402
 from streams.core.settings import Settings, load_settings  # noqa: E402
 from streams.embedded.broker import EmbeddedBroker  # noqa: E402
+from streams.embedded.supervisor import EMBEDDED_HEARTBEAT_S, EMBEDDED_SESSION_S  # noqa: E402
+from streams.kafka.fetch_wait import GROW_EVERY_S  # noqa: E402
 from streams.kafka.topics import ensure_topics  # noqa: E402
 from tests.reliability.harness import Workers  # noqa: E402
 
@@ -66,8 +70,8 @@ def settings_for(bootstrap: str, database_url: str, state: Path) -> Settings:
         state_dir=str(state),
         worker_group=f"bench-worker-{run}",
         sink_group=f"bench-sink-{run}",
-        session_timeout_s=2.0,
-        heartbeat_interval_s=0.5,
+        session_timeout_s=EMBEDDED_SESSION_S,  # what `handoff up` runs on this broker
+        heartbeat_interval_s=EMBEDDED_HEARTBEAT_S,
         **{f"topic_{t}": f"bench-{run}.{t}" for t in TOPICS},
     )
 
@@ -138,6 +142,11 @@ def measure(
         out["stall"] = f"{stall:.2f} s"
         say(f"  burst {out['burst']}, longest stall {out['stall']}")
 
+        pids = {"broker": broker.process.pid} if broker.process else {}
+        pids.update({name: workers.procs[name].pid for name in names})
+        # Each measurement starts on a settled system: the burst's nurture outcomes and
+        # dead letters are still being stored after its last handoff.
+        settled = wait_quiet(pids)
         clear_store(url)
         sent = asyncio.run(produce(bootstrap, topics.submitted, load.paced, args.rate))
         wait_for_count(url, len(load.paced_wanted))
@@ -145,6 +154,7 @@ def measure(
         out["latency"] = " / ".join(f"{pct(lat, p) * 1000:.0f}" for p in (50, 95, 99)) + " ms"
         say(f"  p50/p95/p99 {out['latency']}")
 
+        settled += wait_quiet(pids)
         clear_store(url)  # so the count below waits for the whole import, not the paced rows
         asyncio.run(produce(bootstrap, topics.bulk, load.bulk))
         sent_live = time.monotonic()
@@ -153,9 +163,11 @@ def measure(
         say(f"  live lead behind {len(load.bulk):,} bulk: {out['live']}")
         wait_for_count(url, len(expected_handoffs(load.bulk)) + 1)
 
-        time.sleep(3)  # past the idle switch of every consumer
-        pids = {"broker": broker.process.pid} if broker.process else {}
-        pids.update({name: workers.procs[name].pid for name in names})
+        say(f"  waited {settled:.1f} s in all for the workers to settle before the paced run and the import")
+        # Idle means quiet long enough for every consumer's fetch wait to have grown to its
+        # ceiling (streams.kafka.fetch_wait); the first seconds of quiet poll more often.
+        settle_s = 1 + 2 * GROW_EVERY_S + 2
+        time.sleep(settle_s)
         cpu = idle_cpu(pids, args.idle)
         out["idle"] = f"{sum(cpu.values()):.1f} % (" + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()) + ")"
         say(f"  idle CPU {out['idle']}")
@@ -164,7 +176,7 @@ def measure(
         sent_wake = time.monotonic()
         asyncio.run(produce(bootstrap, topics.submitted, [load.wake]))
         out["wake"] = f"{wait_for_events(url, {load.wake_id}, timeout_s=60) - sent_wake:.2f} s"
-        say(f"  first lead after {args.idle:g} s quiet: {out['wake']}")
+        say(f"  first lead after {settle_s + args.idle:g} s quiet: {out['wake']}")
         out["rate"] = f"{rate:.6f}"
         return out
     finally:

@@ -21,3 +21,17 @@ def idle_cpu(pids: dict[str, int], seconds: float = 10.0) -> dict[str, float]:
     time.sleep(seconds)
     elapsed = time.monotonic() - start
     return {name: 100 * (_cpu_seconds(pid) - before[name]) / elapsed for name, pid in pids.items()}
+
+
+def wait_quiet(
+    pids: dict[str, int], below: float = 10.0, step_s: float = 0.5, timeout_s: float = 120.0
+) -> float:
+    """Block until these processes together use less than ``below`` % of a core; return the seconds waited.
+
+    Work left over from one measurement (outcomes still being stored) must not load the next.
+    """
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        if sum(idle_cpu(pids, step_s).values()) < below:
+            break
+    return time.monotonic() - start
