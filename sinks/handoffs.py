@@ -29,19 +29,18 @@ from sqlalchemy import (
     Dialect,
     String,
     Table,
-    TextClause,
     any_,
     bindparam,
     func,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.orm import Session
 
 from schemas import HandoffEvent, Stage
 from schemas.errors import StoreError
+from sinks.batch_insert import SqliteRows, recordset_insert
 from sinks.models import OPEN_STATUSES, HandoffRecord, HandoffRule, QueueItem
 from sinks.transitions import as_utc
 
@@ -75,49 +74,6 @@ class ConcurrentWrite(StoreError):
     """Another writer recorded some of these handoffs meanwhile; retry the batch."""
 
 
-def _recordset_insert(table: Table, columns: Sequence[str], tail: str = "") -> TextClause:
-    """PostgreSQL: INSERT of a batch bound as one JSON array, read into the table's own column types."""
-    names = ", ".join(columns)
-    rows = f"json_populate_recordset(NULL::{table.name}, CAST(:rows AS json))"
-    # Names from the table definitions only; the rows are one bound parameter.
-    return text(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {rows}{tail}")  # noqa: S608
-
-
-class _SqliteRows:
-    """SQLite: an INSERT written once and run by the driver's executemany.
-
-    Each value is converted by its column type's own bind processor, as SQLAlchemy would,
-    once per distinct value (a batch shares its ``now``); the event's JSON is text already.
-    """
-
-    def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str], tail: str = "") -> None:
-        marks = ", ".join("?" for _ in columns)
-        # Names from the table definitions only; every value is bound.
-        self.sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks}){tail}"  # noqa: S608
-        self.columns = [
-            (c, None if c == "handoff" else table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
-            for c in columns
-        ]
-
-    def run(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
-        """Insert the rows; how many were new."""
-        converted: list[dict[Any, Any]] = [{} for _ in self.columns]
-
-        def value(row: dict[str, Any], i: int) -> Any:
-            column, process = self.columns[i]
-            raw = row[column]
-            if process is None or raw is None:
-                return raw
-            seen = converted[i]
-            if raw not in seen:
-                seen[raw] = process(raw)
-            return seen[raw]
-
-        span = range(len(self.columns))
-        params = [tuple(value(row, i) for i in span) for row in rows]
-        return int(conn.exec_driver_sql(self.sql, params).rowcount)
-
-
 class _Writes:
     """The batch's reads and writes for one dialect."""
 
@@ -147,17 +103,17 @@ class _Writes:
         )
         if self.postgres:
             self._recordsets = {
-                "ledger": _recordset_insert(
+                "ledger": recordset_insert(
                     _LEDGER, _LEDGER_COLUMNS, " ON CONFLICT DO NOTHING RETURNING handoff_id"
                 ),
-                "queue": _recordset_insert(_QUEUE, _QUEUE_COLUMNS),
-                "rules": _recordset_insert(_RULES, _RULE_COLUMNS),
+                "queue": recordset_insert(_QUEUE, _QUEUE_COLUMNS),
+                "rules": recordset_insert(_RULES, _RULE_COLUMNS),
             }
         else:
             self._sqlite = {
-                "ledger": _SqliteRows(dialect, _LEDGER, _LEDGER_COLUMNS, " ON CONFLICT DO NOTHING"),
-                "queue": _SqliteRows(dialect, _QUEUE, _QUEUE_COLUMNS),
-                "rules": _SqliteRows(dialect, _RULES, _RULE_COLUMNS),
+                "ledger": SqliteRows(dialect, _LEDGER, _LEDGER_COLUMNS, " ON CONFLICT DO NOTHING"),
+                "queue": SqliteRows(dialect, _QUEUE, _QUEUE_COLUMNS),
+                "rules": SqliteRows(dialect, _RULES, _RULE_COLUMNS),
             }
         # No IN list longer than SQLite allows parameters; PostgreSQL takes any array.
         self._chunk = 1 << 30 if self.postgres else _CHUNK

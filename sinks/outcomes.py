@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
+import orjson
+from sqlalchemy import Connection, Dialect, Table
 from sqlalchemy.orm import Session
 
 from schemas import DeadLetter, NurtureEvent
-from sinks.feedback import insert_or_ignore
+from sinks.batch_insert import SqliteRows, recordset_insert
 from sinks.models import LeadOutcome
 from sinks.transitions import as_utc
 
 DEAD_LETTER = "dead_letter"
+_TABLE = cast(Table, LeadOutcome.__table__)
+_COLUMNS = ("event_id", "kind", "reason", "form_id", "utm_source", "utm_campaign", "at")
+_INSERTS: dict[str, Callable[[Connection, list[dict[str, Any]]], int]] = {}
 
 
 def _nurture_row(event: NurtureEvent) -> dict[str, Any]:
@@ -43,6 +48,22 @@ def _dead_letter_row(letter: DeadLetter) -> dict[str, Any]:
     }
 
 
+def _insert(dialect: Dialect) -> Callable[[Connection, list[dict[str, Any]]], int]:
+    """The dialect's batch INSERT that skips rows already stored and says how many were new."""
+    if dialect.name not in _INSERTS:
+        if dialect.name == "postgresql":
+            stmt = recordset_insert(_TABLE, _COLUMNS, " ON CONFLICT DO NOTHING RETURNING event_id")
+
+            def insert(conn: Connection, rows: list[dict[str, Any]]) -> int:
+                # Aware datetimes as RFC 3339, which timestamptz reads.
+                return len(conn.execute(stmt, {"rows": orjson.dumps(rows).decode()}).all())
+
+            _INSERTS[dialect.name] = insert
+        else:
+            _INSERTS[dialect.name] = SqliteRows(dialect, _TABLE, _COLUMNS, " ON CONFLICT DO NOTHING").run
+    return _INSERTS[dialect.name]
+
+
 def record_outcomes(
     *, session: Session, nurture: Sequence[NurtureEvent] = (), dead_letters: Sequence[DeadLetter] = ()
 ) -> int:
@@ -50,5 +71,5 @@ def record_outcomes(
     rows = [_nurture_row(e) for e in nurture] + [_dead_letter_row(d) for d in dead_letters]
     if not rows:
         return 0
-    stmt = insert_or_ignore(session)(LeadOutcome).values(rows).on_conflict_do_nothing()
-    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    conn = session.connection()
+    return _insert(conn.dialect)(conn, rows)
