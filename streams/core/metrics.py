@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import Counter, Histogram
 
@@ -50,9 +51,17 @@ SINK_FAMILIES = (
 INTAKE_FAMILIES = ("handoff_intake_requests", "handoff_intake_request_seconds")
 
 
+# Each label pair's child, looked up once: ``labels()`` costs more than the count itself,
+# and intake counts every lead (queues, dispositions and error codes are few).
+_OUTCOME_CHILDREN: dict[tuple[str, str], Any] = {}
+
+
 def record_outcome(outcome: str, reason: str) -> None:
     """Count one input's outcome."""
-    OUTCOMES.labels(outcome, reason).inc()
+    child = _OUTCOME_CHILDREN.get((outcome, reason))
+    if child is None:
+        child = _OUTCOME_CHILDREN[outcome, reason] = OUTCOMES.labels(outcome, reason)
+    child.inc()
     if outcome == "dead_letter":
         DEAD_LETTERS.labels(reason).inc()
 
