@@ -4,7 +4,8 @@ For each store (SQLite, PostgreSQL) and each layout (1 stream worker + 1 sink, a
 2 + 2), with the workers started and joined, it measures in one run:
   1. end-to-end leads/s of a burst of business leads sent as fast as aiokafka can (first
      send to the last handoff in the store), and the longest time with no new row;
-  2. submit -> queued p50/p95/p99 at a steady rate (send time to the sink's received_at);
+  2. submit -> queued p50/p95/p99 at a steady rate (send time to the sink's received_at),
+     and p50/p99 of each hop (intake, routing, the sink's write) from the records' stamps;
   3. a live demo request sent right after a bulk import landed in leads.bulk: its wait;
   4. the idle CPU of the broker and every worker over a quiet window (once quiet long enough
      for every fetch wait to have grown to its ceiling), from /proc, and then the wait of the
@@ -36,9 +37,9 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pipeline_idle import idle_cpu, wait_quiet  # noqa: E402
-from bench.pipeline_kafka import passthrough, produce  # noqa: E402
+from bench.pipeline_kafka import passthrough, produce, record_times  # noqa: E402
 from bench.pipeline_leads import business_leads, expected_handoffs  # noqa: E402
-from bench.pipeline_store import clear_store, latencies, wait_for_count, wait_for_events  # noqa: E402
+from bench.pipeline_store import clear_store, latencies, queued_times, wait_for_count, wait_for_events  # noqa: E402
 from sinks.store import create_schema, make_engine  # noqa: E402
 from streams.core.sections import TopicSettings  # noqa: E402
 from streams.core.settings import Settings, load_settings  # noqa: E402
@@ -89,6 +90,24 @@ def postgres_url(admin_url: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def hops(bootstrap: str, topics: TopicSettings, url: str, sent: dict[str, float], wanted: set[str]) -> str:
+    """p50 / p99 of each hop of the paced leads: intake, routing and the sink's write.
+
+    From the Kafka timestamps of each lead's records on ``leads.routing`` and
+    ``leads.handoff`` (stamped when the stage handed them to its producer) and the sink's
+    ``received_at``: where a lead's time goes.
+    """
+    routed = record_times(bootstrap, topics.routing, wanted)
+    handed = record_times(bootstrap, topics.handoff, wanted)
+    queued = queued_times(url, wanted)
+    ids = [e for e in wanted if e in routed and e in handed and e in queued and e in sent]
+    cells = []
+    for name, start, end in (("intake", sent, routed), ("routing", routed, handed), ("sink", handed, queued)):
+        spans = [end[e] - start[e] for e in ids]
+        cells.append(f"{name} {pct(spans, 50) * 1000:.0f} / {pct(spans, 99) * 1000:.0f}")
+    return ", ".join(cells) + " ms"
 
 
 class Load:
@@ -153,6 +172,8 @@ def measure(
         lat = latencies(url, sent)
         out["latency"] = " / ".join(f"{pct(lat, p) * 1000:.0f}" for p in (50, 95, 99)) + " ms"
         say(f"  p50/p95/p99 {out['latency']}")
+        out["hops"] = hops(bootstrap, topics, url, sent, load.paced_wanted)
+        say(f"  per hop p50/p99: {out['hops']}")
 
         settled += wait_quiet(pids)
         clear_store(url)  # so the count below waits for the whole import, not the paced rows
@@ -223,10 +244,10 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"raw aiokafka passthrough, same broker and leads: {ceiling:,.0f} msg/s\n")
     print(
-        "| layout | leads/s (ratio) | longest stall | p50 / p95 / p99 | live behind bulk | idle CPU"
-        " | first lead after quiet |"
+        "| layout | leads/s (ratio) | longest stall | p50 / p95 / p99 | p50 / p99 per hop | live behind bulk"
+        " | idle CPU | first lead after quiet |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for label, r in results:
         ratio = float(r["rate"]) / ceiling
         cells = [
@@ -234,6 +255,7 @@ def main() -> None:
             f"{r['burst']} ({ratio:.2f})",
             r["stall"],
             r["latency"],
+            r["hops"],
             r["live"],
             r["idle"],
             r["wake"],

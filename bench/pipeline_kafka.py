@@ -8,9 +8,12 @@ import uuid
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from kafka import KafkaConsumer
+from kafka import TopicPartition as SyncPartition
 
 from streams.client import key_of
 from streams.core.settings import load_settings
+from streams.kafka.offsets import end_offsets
 from streams.kafka.topics import ensure_topics
 
 
@@ -76,3 +79,32 @@ async def passthrough(bootstrap: str, messages: list[bytes]) -> float:
     finally:
         await consumer.stop()
         await producer.stop()
+
+
+def record_times(bootstrap: str, topic: str, wanted: set[str], timeout_s: float = 60) -> dict[str, float]:
+    """The Kafka timestamp (epoch seconds) of each wanted event's first record on a topic.
+
+    The producer stamps a record when it is handed to the client, so the difference between
+    two topics' stamps is the time a stage took, including its fetch wait.
+    """
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, fetch_max_wait_ms=50
+    )
+    try:
+        tps = [SyncPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        ends = end_offsets(bootstrap, [(topic, tp.partition) for tp in tps])
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        found: dict[str, float] = {}
+        deadline = time.monotonic() + timeout_s
+        while any(consumer.position(tp) < ends[(topic, tp.partition)] for tp in tps):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{topic} not read to its end within {timeout_s:g} s")
+            for records in consumer.poll(timeout_ms=100, max_records=5000).values():
+                for record in records:
+                    event_id = orjson.loads(record.value).get("event_id")
+                    if event_id in wanted and event_id not in found:
+                        found[event_id] = record.timestamp / 1000
+        return found
+    finally:
+        consumer.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -67,17 +66,17 @@ def wait_for_events(url: str, wanted: set[str], timeout_s: float) -> float:
         engine.dispose()
 
 
-def latencies(url: str, sent: dict[str, float]) -> list[float]:
-    """Seconds from send to the sink's write, per handoff."""
+def queued_times(url: str, wanted: set[str]) -> dict[str, float]:
+    """The sink's ``received_at`` (epoch seconds) of each wanted handoff."""
     engine = make_engine(url)
     try:
         with Session(engine) as session:
             rows = session.execute(select(HandoffRecord.event_id, HandoffRecord.received_at)).all()
     finally:
         engine.dispose()
-    out = []
-    for event_id, received in rows:
-        if event_id in sent:
-            received_at: datetime = received
-            out.append(received_at.timestamp() - sent[event_id])
-    return out
+    return {event_id: received.timestamp() for event_id, received in rows if event_id in wanted}
+
+
+def latencies(url: str, sent: dict[str, float]) -> list[float]:
+    """Seconds from send to the sink's write, per handoff."""
+    return [at - sent[event_id] for event_id, at in queued_times(url, set(sent)).items()]
