@@ -8,6 +8,7 @@ import logging.config
 import faust
 
 from streams.app import create_app
+from streams.core.heap import settle_heap
 from streams.core.logging import install_masking, logging_config
 from streams.core.settings import Settings
 from streams.kafka.topics import ensure_topics
@@ -28,6 +29,13 @@ def _serve_metrics(app: faust.App, settings: Settings) -> None:
     app.task(_metrics)
 
 
+class _Worker(faust.Worker):
+    async def on_startup_finished(self) -> None:
+        """Once the app runs (agents, tables, consumers): keep start-up's objects out of the GC."""
+        await super().on_startup_finished()
+        settle_heap()
+
+
 def run_stream_worker(settings: Settings) -> None:
     """Create the topics, then run the Faust agents."""
     from streams.core.metrics import STREAM_WORKER_FAMILIES
@@ -39,7 +47,7 @@ def run_stream_worker(settings: Settings) -> None:
     app = create_app(settings)
     if settings.ops.metrics_port:
         _serve_metrics(app, settings)
-    worker = faust.Worker(
+    worker = _Worker(
         app,
         loglevel=settings.log.level.upper(),
         quiet=True,

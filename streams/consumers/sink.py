@@ -21,6 +21,7 @@ from streams.consumers.outcomes import OutcomesWorker
 from streams.consumers.sales_queue import NAME, SalesQueueTarget
 from streams.consumers.sink_loop import LoopSpec, SinkLoop
 from streams.consumers.sinks_run import build_loops, keep_running
+from streams.core.heap import settle_heap
 from streams.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ async def run_sink(settings: Settings) -> None:
         runner = await start_metrics_server(
             settings.ops.metrics_port, worker.ready, host=settings.ops.metrics_host
         )
+    settle_heap()  # start-up's objects live as long as the process (see streams.core.heap)
     try:
         # Each configured sink runs in its own group: a slow one never holds back the SQL queue.
         await asyncio.gather(worker.run(), outcomes.run(), *(keep_running(t) for t in targets))
