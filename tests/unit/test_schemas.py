@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import unicodedata
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from schemas import ErrorCode, LeadSubmitted
 from schemas.export import json_schemas
+from schemas.inbound import nfkc_deep
 from streams.logic.decode import DecodeFailure, decode_lead, payload_text
 
 pytestmark = pytest.mark.unit
@@ -104,3 +109,30 @@ def test_json_schema_export_covers_every_event() -> None:
     lead = schemas["lead-submitted.v1"]
     assert set(lead["required"]) == {"event_id", "submitted_at", "form_id", "email"}
     assert "reasons" in schemas["handoff.v1"]["properties"]
+
+
+def _nfkc_reference(value: Any) -> Any:
+    """nfkc_deep as its docstring says it: NFKC and strip every string, keys included."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", value).strip()
+    if isinstance(value, dict):
+        return {_nfkc_reference(k): _nfkc_reference(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfkc_reference(v) for v in value]
+    return value
+
+
+_TEXT = st.text(" a\u3000ＡｂＣ１(株)㈱ｶﾞ\u0301é\t\n", max_size=6)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_JSON)
+def test_nfkc_deep_normalises_every_string(value: Any) -> None:
+    got = nfkc_deep(value)
+    assert got == _nfkc_reference(value)
+    assert type(got) is type(value)
