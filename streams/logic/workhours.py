@@ -141,13 +141,29 @@ def _holidays(country: str, year: int) -> holidays.HolidayBase:
     return holidays.country_holidays(country, years=year)
 
 
+_Rules = tuple[ZoneInfo, str, tuple[str, ...], str | None, tuple[str, ...]]
+
+
 def add_working_hours(start: dt.datetime, hours: float, cal: Calendar) -> dt.datetime:
     """Return the moment ``hours`` working hours after ``start`` on the calendar (in UTC)."""
     zone = cal.zone()
-    local = start.astimezone(zone)
+    rules = (zone, cal.hours, tuple(cal.workdays), cal.holidays, tuple(map(str, cal.out_of_office)))
+    # Keyed by the instant: datetimes in one zone compare by wall time, folds aside.
+    due = _deadline(start.astimezone(dt.UTC), hours, rules)
+    if due is None:
+        # No working time found in over two years: fall back to wall-clock hours.
+        return (start + dt.timedelta(hours=hours)).astimezone(dt.UTC)
+    return due
+
+
+# A handoff's deadline is counted when it is qualified and again when its owner is known,
+# the same count whenever the owner works the hours the queue's calendar says.
+@lru_cache(maxsize=1024)
+def _deadline(start: dt.datetime, hours: float, rules: _Rules) -> dt.datetime | None:
+    """The deadline, or None when the calendar has no working time within ``_MAX_DAYS``."""
+    local = start.astimezone(rules[0])
     remaining = dt.timedelta(hours=hours)
     day = local.date()
-    rules = (zone, cal.hours, tuple(cal.workdays), cal.holidays, tuple(map(str, cal.out_of_office)))
     for _ in range(_MAX_DAYS):
         window = _open_hours(rules, day)
         if window is not None:
@@ -159,11 +175,7 @@ def add_working_hours(start: dt.datetime, hours: float, cal: Calendar) -> dt.dat
                     return (cursor + remaining).astimezone(dt.UTC)
                 remaining -= available
         day += dt.timedelta(days=1)
-    # No working time found in over two years: fall back to wall-clock hours.
-    return (start + dt.timedelta(hours=hours)).astimezone(dt.UTC)
-
-
-_Rules = tuple[ZoneInfo, str, tuple[str, ...], str | None, tuple[str, ...]]
+    return None
 
 
 # Every deadline walks the same few calendars over the same few days.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -66,3 +67,16 @@ def test_custom_workdays() -> None:
 def test_invalid_calendar(field: str, value: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Calendar.model_validate({field: value})
+
+
+def test_deadlines_of_one_wall_time_in_a_repeated_hour_differ() -> None:
+    # 1 Nov 2026 01:30 happens twice in New York; deadlines are memoised, per instant.
+    always = Calendar(
+        timezone="UTC", hours="00:00-24:00", workdays=["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    )
+    zone = ZoneInfo("America/New_York")
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=zone)
+    second = first.replace(fold=1)
+    assert add_working_hours(first, 1, always) == utc(2026, 11, 1, 6, 30)
+    assert add_working_hours(second, 1, always) == utc(2026, 11, 1, 7, 30)
+    assert add_working_hours(second.astimezone(UTC), 1, always) == utc(2026, 11, 1, 7, 30)
