@@ -8,6 +8,7 @@ failure becomes a reason on the lead and the lead goes on unchanged.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -69,6 +70,13 @@ def run_enrichers(lead: Lead, enrichers: Sequence[Enricher]) -> Lead:
     return lead
 
 
+# Leads from one company share its account, and so the reason that names it.
+@functools.lru_cache(maxsize=8192)
+def _match_reason(rule: str, detail: str) -> Reason:
+    """Return the (immutable, shared) reason of an account match."""
+    return Reason(rule=rule, detail=detail)
+
+
 def with_match(lead: Lead, match: Match) -> Lead:
     """Attach an account match to the lead and fill what the lead did not say."""
     known = match.account
@@ -85,9 +93,8 @@ def with_match(lead: Lead, match: Match) -> Lead:
         match_confidence=match.confidence,
     )
     employees = lead.employees if lead.employees is not None else known.employees
-    note = Reason(
-        rule=f"enrich.account.{match.method}",
-        detail=f"{known.name} ({match.detail}, confidence {match.confidence:.2f})",
+    note = _match_reason(
+        f"enrich.account.{match.method}", f"{known.name} ({match.detail}, confidence {match.confidence:.2f})"
     )
     return with_facts(lead, account=account, match=match, employees=employees, notes=(*lead.notes, note))
 
