@@ -92,8 +92,10 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
     company = normalise_company(raw.company)
     employees = parse_employees(raw.employees)
     free = is_free_mail(domain)
-    # Every part below is a validated or normalised value, so the models need no second check.
-    contact = Contact.assemble(
+    # Every part below is a validated or normalised plain value. These small models are
+    # still built through pydantic: its Rust core checks a few plain fields faster than
+    # ``assemble`` can set them from Python (about 2 µs against 3).
+    contact = Contact(
         email=email,
         full_name=name.display,
         given_name=name.given,
@@ -105,7 +107,7 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
         country=country,
         region=raw.region,
     )
-    account = Account.assemble(
+    account = Account(
         name=company.display if company else None,
         domain=None if free else domain,
         employees=employees,
@@ -134,9 +136,7 @@ def normalise_lead(raw: LeadSubmitted) -> Lead:
         activity=raw.activity,
         contact=contact,
         account=account,
-        source=Source.assemble(
-            form_id=raw.form_id.lower(), page_url=raw.page_url, referrer=raw.referrer, utm=raw.utm
-        ),
+        source=Source(form_id=raw.form_id.lower(), page_url=raw.page_url, referrer=raw.referrer, utm=raw.utm),
         company_key=company.match_key if company else None,
         message=raw.message,
         consent=raw.consent,
