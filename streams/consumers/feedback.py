@@ -33,7 +33,7 @@ from sinks.queue import apply_feedback
 from sinks.store import make_engine
 from streams.consumers.rewind import commit_written, consume_batches, rewind_to_committed
 from streams.core.settings import Settings
-from streams.kafka.fetch_wait import IdleWait
+from streams.kafka.fetch_wait import FETCHER_WAKE_MS, IdleWait
 
 log = logging.getLogger(__name__)
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
@@ -86,6 +86,7 @@ class FeedbackWorker:
             auto_offset_reset="earliest",
             session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
             heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
+            consumer_timeout_ms=FETCHER_WAKE_MS,
             fetch_max_wait_ms=self.wait.busy_ms,
             max_poll_records=500,
         )

@@ -29,7 +29,7 @@ from streams.consumers.rewind import commit_written, consume_batches, rewind_to_
 from streams.core import metrics
 from streams.core.settings import Settings
 from streams.kafka.batch_send import BatchSender, Output, batch_producer
-from streams.kafka.fetch_wait import IdleWait
+from streams.kafka.fetch_wait import FETCHER_WAKE_MS, IdleWait
 from streams.logic.pipeline import Outcome
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class IntakeWorker:
             auto_offset_reset="earliest",
             session_timeout_ms=int(kafka.session_timeout_s * 1000),
             heartbeat_interval_ms=int(kafka.heartbeat_interval_s * 1000),
+            consumer_timeout_ms=FETCHER_WAKE_MS,
             fetch_max_wait_ms=kafka.fetch_max_wait_ms,
             max_poll_records=settings.worker.intake_batch_size,
         )

@@ -23,7 +23,7 @@ from sinks.outcomes import record_outcomes
 from sinks.store import make_engine
 from streams.consumers.rewind import rewind_to_committed
 from streams.core.settings import Settings
-from streams.kafka.fetch_wait import IdleWait
+from streams.kafka.fetch_wait import FETCHER_WAKE_MS, IdleWait
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class OutcomesWorker:
             auto_offset_reset="earliest",
             session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
             heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
+            consumer_timeout_ms=FETCHER_WAKE_MS,
             fetch_max_wait_ms=self._fetch_wait.busy_ms,
         )
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-outcomes-db")

@@ -26,7 +26,7 @@ from sinks.contract import Delivered, EventKind, Item, Refused, RetryLater, Targ
 from streams.consumers.sink_items import Record, dead_letter, item_of, queue_of, topics_of, unreadable
 from streams.core import metrics
 from streams.core.settings import Settings
-from streams.kafka.fetch_wait import IdleWait
+from streams.kafka.fetch_wait import FETCHER_WAKE_MS, IdleWait
 
 log = logging.getLogger(__name__)
 FIRST_BACKOFF_S = 0.2
@@ -72,6 +72,7 @@ class SinkLoop:
             auto_offset_reset="earliest",
             session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
             heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
+            consumer_timeout_ms=FETCHER_WAKE_MS,
             fetch_max_wait_ms=busy_ms,
             max_poll_records=target.batch_limit,
         )

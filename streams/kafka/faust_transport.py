@@ -33,7 +33,7 @@ from faust.transport.drivers import aiokafka as driver
 from faust.types import TP, Message
 
 from streams.kafka.faust_batches import handled_messages
-from streams.kafka.fetch_wait import IdleWait
+from streams.kafka.fetch_wait import FETCHER_WAKE_MS, IdleWait
 
 
 class _ConsumerThread(driver.AIOKafkaConsumerThread):
@@ -43,6 +43,7 @@ class _ConsumerThread(driver.AIOKafkaConsumerThread):
 
     def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
+        consumer._consumer_timeout = FETCHER_WAKE_MS / 1000  # read by start() with the fetch wait
         wait = self._wait()
         if wait is not None:
             # Read by AIOKafkaConsumer.start() when it builds its fetcher.

@@ -24,6 +24,10 @@ OFF_PATH_BUSY_MS = 100
 # The fetch wait after the first quiet second, and how often it doubles while quiet lasts.
 FIRST_IDLE_MS = 250
 GROW_EVERY_S = 10.0
+# How often aiokafka's fetcher task wakes when nothing else wakes it (its default is 200 ms).
+# A finished fetch, a seek, a new assignment and a resumed partition wake it at once; the
+# timer only costs an idle worker CPU.
+FETCHER_WAKE_MS = 1000
 
 
 class IdleWait:
