@@ -68,7 +68,7 @@ class KafkaSettings(Section):
     fetch_idle_wait_ms: int = var("FETCH_IDLE_WAIT_MS", 1000, ge=0, le=30_000)
     # Consumers no lead waits on (rep feedback, stored nurture and dead letters) always
     # fetch at this pace or slower when idle.
-    fetch_side_wait_ms: int = var("FETCH_SIDE_WAIT_MS", 1000, ge=0, le=30_000)
+    fetch_side_wait_ms: int = var("FETCH_SIDE_WAIT_MS", 1500, ge=0, le=30_000)
     # Lets the Faust app's own producer (the routing tables' changelog) pack a few ms of
     # writes into one request; intake and routing produce their outputs a batch at a time.
     producer_linger_s: float = var("PRODUCER_LINGER_S", 0.005, ge=0, le=1)
