@@ -22,7 +22,7 @@ from typing import Any, TypeAlias
 
 import faust
 import mode
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -33,7 +33,8 @@ from sinks.queue import apply_feedback
 from sinks.store import make_engine
 from streams.consumers.rewind import commit_written, consume_batches, rewind_to_committed
 from streams.core.settings import Settings
-from streams.kafka.fetch_wait import FETCHER_WAKE_MS, IdleWait
+from streams.kafka.fetch_wait import IdleWait
+from streams.kafka.group_consumer import group_consumer
 
 log = logging.getLogger(__name__)
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
@@ -76,17 +77,12 @@ class FeedbackWorker:
         self.settings = settings
         self.engine = engine or make_engine(settings.database.url)
         self.wait = IdleWait.off_path(settings)  # no lead waits on feedback by the second
-        self.consumer = AIOKafkaConsumer(
+        self.consumer = group_consumer(
+            settings,
             settings.topics.feedback,
             settings.topics.erasure,
-            bootstrap_servers=settings.kafka.servers,
             group_id=settings.worker.feedback_group_id,
             client_id="handoff-feedback",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
-            heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
-            consumer_timeout_ms=FETCHER_WAKE_MS,
             fetch_max_wait_ms=self.wait.busy_ms,
             max_poll_records=500,
         )

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
 import mode
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
 from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
@@ -29,7 +29,8 @@ from streams.consumers.rewind import commit_written, consume_batches, rewind_to_
 from streams.core import metrics
 from streams.core.settings import Settings
 from streams.kafka.batch_send import BatchSender, Output, batch_producer
-from streams.kafka.fetch_wait import FETCHER_WAKE_MS, IdleWait
+from streams.kafka.fetch_wait import IdleWait
+from streams.kafka.group_consumer import group_consumer
 from streams.logic.pipeline import Outcome
 
 log = logging.getLogger(__name__)
@@ -60,17 +61,12 @@ class IntakeWorker:
         self.off_loop = off_loop
         kafka = settings.kafka
         self.live_topic = settings.topics.submitted
-        self.consumer = AIOKafkaConsumer(
+        self.consumer = group_consumer(
+            settings,
             settings.topics.submitted,
             settings.topics.bulk,
-            bootstrap_servers=kafka.servers,
             group_id=settings.worker.group,
             client_id="handoff-intake",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=int(kafka.session_timeout_s * 1000),
-            heartbeat_interval_ms=int(kafka.heartbeat_interval_s * 1000),
-            consumer_timeout_ms=FETCHER_WAKE_MS,
             fetch_max_wait_ms=kafka.fetch_max_wait_ms,
             max_poll_records=settings.worker.intake_batch_size,
         )

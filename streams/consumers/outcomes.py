@@ -12,7 +12,6 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
@@ -23,7 +22,8 @@ from sinks.outcomes import record_outcomes
 from sinks.store import make_engine
 from streams.consumers.rewind import rewind_to_committed
 from streams.core.settings import Settings
-from streams.kafka.fetch_wait import FETCHER_WAKE_MS, IdleWait
+from streams.kafka.fetch_wait import IdleWait
+from streams.kafka.group_consumer import group_consumer
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +35,10 @@ class OutcomesWorker:
         self.settings = settings
         self.engine = make_engine(settings.database.url)
         self._fetch_wait = IdleWait.off_path(settings)  # stored for the scorecard; no lead waits on it
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka.servers,
+        self.consumer = group_consumer(
+            settings,
             group_id=f"{settings.sink.group}-outcomes",
             client_id="handoff-outcomes",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
-            heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
-            consumer_timeout_ms=FETCHER_WAKE_MS,
             fetch_max_wait_ms=self._fetch_wait.busy_ms,
         )
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-outcomes-db")

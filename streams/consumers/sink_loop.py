@@ -15,7 +15,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
@@ -26,7 +26,8 @@ from sinks.contract import Delivered, EventKind, Item, Refused, RetryLater, Targ
 from streams.consumers.sink_items import Record, dead_letter, item_of, queue_of, topics_of, unreadable
 from streams.core import metrics
 from streams.core.settings import Settings
-from streams.kafka.fetch_wait import FETCHER_WAKE_MS, IdleWait
+from streams.kafka.fetch_wait import IdleWait
+from streams.kafka.group_consumer import group_consumer
 
 log = logging.getLogger(__name__)
 FIRST_BACKOFF_S = 0.2
@@ -64,15 +65,10 @@ class SinkLoop:
         self.name, self.group, self.queues = spec.name, spec.group, spec.queues
         self.kinds = topics_of(settings, spec.events)
         busy_ms = settings.kafka.fetch_max_wait_ms if spec.within_s else 50
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka.servers,
+        self.consumer = group_consumer(
+            settings,
             group_id=self.group,
             client_id=self.group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=int(settings.kafka.session_timeout_s * 1000),
-            heartbeat_interval_ms=int(settings.kafka.heartbeat_interval_s * 1000),
-            consumer_timeout_ms=FETCHER_WAKE_MS,
             fetch_max_wait_ms=busy_ms,
             max_poll_records=target.batch_limit,
         )
