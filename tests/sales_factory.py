@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from schemas import Account, Contact, HandoffEvent, Reason, Source, Stage, Utm
 from sinks.store import create_schema, make_engine
+from streams.core.settings import Settings
+from streams.embedded.supervisor import Stack
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -56,6 +61,15 @@ def migrated(url: str) -> Engine:
     engine = make_engine(url)
     create_schema(engine)
     return engine
+
+
+@contextmanager
+def running_stack(settings: Settings, log_dir: Path) -> Iterator[Stack]:
+    """Stream and sink workers on the settings' broker and a migrated database; none may fail meanwhile."""
+    migrated(settings.database.url).dispose()
+    with Stack(settings, embedded=False, log_dir=log_dir) as stack:
+        yield stack
+        assert not stack.failed(), stack.failed()
 
 
 def read_topic(

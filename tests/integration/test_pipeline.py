@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sinks.models import HandoffRecord, QueueItem
-from sinks.store import create_schema, make_engine
+from sinks.store import make_engine
 from streams.client import LeadProducer, key_of
 from streams.core.settings import Settings
 from streams.embedded.supervisor import Stack
 from streams.lag.collect import collect_lag
+from tests.sales_factory import running_stack
 
 pytestmark = pytest.mark.integration
 
@@ -64,13 +65,8 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float = 60) -> None:
 
 @pytest.fixture
 def pipeline(settings_for: Callable[..., Settings], database_url: str, tmp_path: Any) -> Iterator[Stack]:
-    settings = settings_for(database_url=database_url)
-    engine = make_engine(settings.database.url)
-    create_schema(engine)
-    engine.dispose()
-    with Stack(settings, embedded=False, log_dir=tmp_path / "logs") as stack:
+    with running_stack(settings_for(database_url=database_url), tmp_path / "logs") as stack:
         yield stack
-        assert not stack.failed(), stack.failed()
 
 
 def test_leads_flow_to_queue_nurture_and_dead_letters(pipeline: Stack) -> None:

@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sinks.models import QueueItem
-from sinks.store import create_schema, make_engine
+from sinks.store import make_engine
 from streams.client import LeadProducer, key_of
 from streams.core.settings import Settings
 from streams.embedded.supervisor import Stack
+from tests.sales_factory import running_stack
 
 pytestmark = pytest.mark.integration
 
@@ -43,13 +44,8 @@ def stack(settings_for: Callable[..., Settings], tmp_path: Path) -> Iterator[Sta
     policy["queues"]["inside-sales"]["strategy"] = "sticky_account"
     rules = tmp_path / "policy.yaml"
     rules.write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
-    settings = settings_for(rules_file=rules)
-    engine = make_engine(settings.database.url)
-    create_schema(engine)
-    engine.dispose()
-    with Stack(settings, embedded=False, log_dir=tmp_path / "logs") as running:
+    with running_stack(settings_for(rules_file=rules), tmp_path / "logs") as running:
         yield running
-        assert not running.failed(), running.failed()
 
 
 def owners(settings: Settings, expect: int, timeout_s: float = 60) -> dict[str, set[str]]:
