@@ -52,8 +52,12 @@ def _json_value(raw: bytes) -> Any:
         # orjson checks the UTF-8 itself, and reads bytes faster than a decoded str.
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        pass
-    # Refused: read it again as text, for the reason as the text path words it.
+        # Refused: read it again as text, for the reason as the text path words it.
+        return json_via_text(raw)
+
+
+def json_via_text(raw: bytes) -> Any:
+    """The plain reading of a message: UTF-8 text first, then JSON (or a DecodeFailure)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

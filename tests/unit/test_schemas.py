@@ -6,7 +6,6 @@ import json
 import unicodedata
 from typing import Any
 
-import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +14,7 @@ from pydantic import ValidationError
 from schemas import ErrorCode, LeadSubmitted
 from schemas.export import json_schemas
 from schemas.inbound import nfkc_deep
-from streams.logic.decode import DecodeFailure, _json_value, decode_lead, payload_text
+from streams.logic.decode import DecodeFailure, _json_value, decode_lead, json_via_text, payload_text
 
 pytestmark = pytest.mark.unit
 
@@ -139,18 +138,6 @@ def test_nfkc_deep_normalises_every_string(value: Any) -> None:
     assert type(got) is type(value)
 
 
-def _json_via_text(raw: bytes) -> Any:
-    """The decoder's answer read the plain way: UTF-8 text first, then JSON."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return DecodeFailure(ErrorCode.NOT_UTF8, f"invalid UTF-8 at byte {exc.start}")
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        return DecodeFailure(ErrorCode.NOT_JSON, f"not JSON: {exc.msg} at char {exc.pos}")
-
-
 _MESSAGES = st.one_of(
     st.binary(max_size=24),
     st.tuples(st.binary(max_size=8), st.sampled_from([b'{"a":"', b'["', b'"'])).map(
@@ -166,4 +153,4 @@ _MESSAGES = st.one_of(
 @settings(max_examples=1000, deadline=None)
 @given(_MESSAGES)
 def test_json_is_read_from_bytes_as_from_text(raw: bytes) -> None:
-    assert _json_value(raw) == _json_via_text(raw)
+    assert _json_value(raw) == json_via_text(raw)
