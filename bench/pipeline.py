@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pipeline_idle import idle_cpu, wait_quiet  # noqa: E402
+from bench.pipeline_idle import CpuWindows, idle_cpu, wait_quiet  # noqa: E402
 from bench.pipeline_kafka import passthrough, produce, record_times  # noqa: E402
 from bench.pipeline_leads import business_leads, expected_handoffs  # noqa: E402
 from bench.pipeline_store import clear_store, latencies, queued_times, wait_for_count, wait_for_events  # noqa: E402
@@ -52,6 +52,8 @@ from tests.reliability.harness import Workers  # noqa: E402
 Args = argparse.Namespace
 # Every topic of the settings, each made unique to the run.
 TOPICS = tuple(TopicSettings.model_fields)
+# The paced run is also reported per window of this many seconds.
+WINDOW_S = 5.0
 
 
 def say(text: str) -> None:
@@ -108,6 +110,24 @@ def hops(bootstrap: str, topics: TopicSettings, url: str, sent: dict[str, float]
         spans = [end[e] - start[e] for e in ids]
         cells.append(f"{name} {pct(spans, 50) * 1000:.0f} / {pct(spans, 99) * 1000:.0f}")
     return ", ".join(cells) + " ms"
+
+
+def by_window(url: str, sent: dict[str, float], broker_cpu: list[float]) -> str:
+    """p99 submit -> queued of the leads sent in each window of the paced run, and the broker's CPU then.
+
+    The embedded broker's fetch cost grows with the record batches a partition holds
+    (``bench/broker_batches.py``), so a steady rate costs it more as the run goes on.
+    """
+    queued = queued_times(url, set(sent))
+    first = min(sent.values())
+    windows: dict[int, list[float]] = {}
+    for event_id, at in queued.items():
+        windows.setdefault(int((sent[event_id] - first) // WINDOW_S), []).append(at - sent[event_id])
+    cells = []
+    for index in sorted(windows):
+        share = f", {broker_cpu[index]:.0f} %" if index < len(broker_cpu) else ""
+        cells.append(f"{pct(windows[index], 99) * 1000:.0f} ms{share}")
+    return "; ".join(cells)
 
 
 class Load:
@@ -167,11 +187,14 @@ def measure(
         # dead letters are still being stored after its last handoff.
         settled = wait_quiet(pids)
         clear_store(url)
-        sent = asyncio.run(produce(bootstrap, topics.submitted, load.paced, args.rate))
+        with CpuWindows(broker.process.pid if broker.process else os.getpid(), WINDOW_S) as broker_cpu:
+            sent = asyncio.run(produce(bootstrap, topics.submitted, load.paced, args.rate))
         wait_for_count(url, len(load.paced_wanted))
         lat = latencies(url, sent)
         out["latency"] = " / ".join(f"{pct(lat, p) * 1000:.0f}" for p in (50, 95, 99)) + " ms"
         say(f"  p50/p95/p99 {out['latency']}")
+        out["windows"] = by_window(url, sent, broker_cpu.shares)
+        say(f"  per {WINDOW_S:g} s of the paced run, p99 and broker CPU: {out['windows']}")
         out["hops"] = hops(bootstrap, topics, url, sent, load.paced_wanted)
         say(f"  per hop p50/p99: {out['hops']}")
 
@@ -261,6 +284,11 @@ def main() -> None:
             r["wake"],
         ]
         print("| " + " | ".join(cells) + " |")
+    print(
+        f"\nThe paced run per {WINDOW_S:g} s (p99 submit -> queued of the leads sent then, broker CPU then):"
+    )
+    for label, r in results:
+        print(f"- {label}: {r['windows']}")
 
 
 if __name__ == "__main__":
