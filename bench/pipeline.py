@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.pipeline_idle import CpuWindows, idle_cpu, wait_quiet  # noqa: E402
 from bench.pipeline_kafka import passthrough, produce, record_times  # noqa: E402
 from bench.pipeline_leads import business_leads, expected_handoffs  # noqa: E402
-from bench.pipeline_store import clear_store, latencies, queued_times, wait_for_count, wait_for_events  # noqa: E402
+from bench.pipeline_store import clear_store, queued_times, wait_for_count, wait_for_events  # noqa: E402
 from sinks.store import create_schema, make_engine  # noqa: E402
 from streams.core.sections import TopicSettings  # noqa: E402
 from streams.core.settings import Settings, load_settings  # noqa: E402
@@ -112,13 +112,12 @@ def hops(bootstrap: str, topics: TopicSettings, url: str, sent: dict[str, float]
     return ", ".join(cells) + " ms"
 
 
-def by_window(url: str, sent: dict[str, float], broker_cpu: list[float]) -> str:
+def by_window(queued: dict[str, float], sent: dict[str, float], broker_cpu: list[float]) -> str:
     """p99 submit -> queued of the leads sent in each window of the paced run, and the broker's CPU then.
 
     The embedded broker's fetch cost grows with the record batches a partition holds
     (``bench/broker_batches.py``), so a steady rate costs it more as the run goes on.
     """
-    queued = queued_times(url, set(sent))
     first = min(sent.values())
     windows: dict[int, list[float]] = {}
     for event_id, at in queued.items():
@@ -190,10 +189,11 @@ def measure(
         with CpuWindows(broker.process.pid if broker.process else os.getpid(), WINDOW_S) as broker_cpu:
             sent = asyncio.run(produce(bootstrap, topics.submitted, load.paced, args.rate))
         wait_for_count(url, len(load.paced_wanted))
-        lat = latencies(url, sent)
+        queued = queued_times(url, set(sent))
+        lat = [at - sent[event_id] for event_id, at in queued.items()]
         out["latency"] = " / ".join(f"{pct(lat, p) * 1000:.0f}" for p in (50, 95, 99)) + " ms"
         say(f"  p50/p95/p99 {out['latency']}")
-        out["windows"] = by_window(url, sent, broker_cpu.shares)
+        out["windows"] = by_window(queued, sent, broker_cpu.shares)
         say(f"  per {WINDOW_S:g} s of the paced run, p99 and broker CPU: {out['windows']}")
         out["hops"] = hops(bootstrap, topics, url, sent, load.paced_wanted)
         say(f"  per hop p50/p99: {out['hops']}")

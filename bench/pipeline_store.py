@@ -75,8 +75,3 @@ def queued_times(url: str, wanted: set[str]) -> dict[str, float]:
     finally:
         engine.dispose()
     return {event_id: received.timestamp() for event_id, received in rows if event_id in wanted}
-
-
-def latencies(url: str, sent: dict[str, float]) -> list[float]:
-    """Seconds from send to the sink's write, per handoff."""
-    return [at - sent[event_id] for event_id, at in queued_times(url, set(sent)).items()]
