@@ -86,15 +86,37 @@ async def measure(broker: EmbeddedBroker, steps: list[int], seconds: float, rate
         await producer.stop()
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value
+
+
+def _counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of counts") from None
+    if any(c < 0 for c in counts):
+        raise argparse.ArgumentTypeError("counts cannot be negative")
+    return sorted(counts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--steps", default="0,5000,15000,30000")
-    parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument(
+        "--steps", type=_counts, default=_counts("0,5000,15000,30000"), help="batches held, comma-separated"
+    )
+    parser.add_argument("--seconds", type=_positive, default=4.0)
+    parser.add_argument("--rate", type=_positive, default=200.0, help="records a second in the trickle")
     args = parser.parse_args()
     broker = EmbeddedBroker().start()
     try:
-        asyncio.run(measure(broker, [int(s) for s in args.steps.split(",")], args.seconds, args.rate))
+        asyncio.run(measure(broker, args.steps, args.seconds, args.rate))
     finally:
         broker.stop()
 
