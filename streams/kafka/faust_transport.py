@@ -24,16 +24,22 @@ rebalance does not wait for it) but commits nothing, unless a batch of
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import aiokafka
 from aiokafka.errors import IllegalStateError
 from faust.transport.drivers import aiokafka as driver
 from faust.types import TP, Message
+from kafka.errors import KafkaError
 
 from streams.kafka.faust_batches import handled_messages
 from streams.kafka.fetch_wait import FETCHER_WAKE_MS, IdleWait
+from streams.kafka.offsets import end_offsets
+
+log = logging.getLogger(__name__)
 
 
 class _ConsumerThread(driver.AIOKafkaConsumerThread):
@@ -69,6 +75,24 @@ class _ConsumerThread(driver.AIOKafkaConsumerThread):
                 continue  # revoked meanwhile: its new owner starts from the commit
             found[tp] = offset
         return found
+
+    async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
+        listed = await super()._highwaters(partitions)
+        if self.consumer.in_transaction or not partitions:
+            return listed
+        # Table recovery reads a changelog up to these ends and refuses an offset it already
+        # applied that lies beyond one; ListOffsets can be short of the true end, so the ends
+        # come from a Fetch, never below what ListOffsets said.
+        transport = cast(driver.Transport, self.transport)
+        servers = driver.server_list(transport.url, transport.default_port)
+        try:
+            fetched = await asyncio.to_thread(
+                end_offsets, ",".join(servers), [(tp.topic, tp.partition) for tp in partitions]
+            )
+        except (KafkaError, OSError, TimeoutError, ValueError) as exc:
+            log.warning("changelog ends read from ListOffsets only (%s: %s)", type(exc).__name__, exc)
+            return listed
+        return {tp: max(listed.get(tp) or 0, fetched.get((tp.topic, tp.partition), 0)) for tp in partitions}
 
     async def getmany(self, active_partitions: Any, timeout: float) -> Any:
         records = await super().getmany(active_partitions, timeout)
