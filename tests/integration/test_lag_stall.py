@@ -24,6 +24,7 @@ class Traffic:
 
     def __init__(self, bootstrap: str, topic: str, group: str) -> None:
         self.topic, self.stop_producing, self.stop_consuming = topic, threading.Event(), threading.Event()
+        self.committed = threading.Event()  # the group has its first commit: `handoff lag` can read it
         self.producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
         self.consumer = KafkaConsumer(
             bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, fetch_max_wait_ms=50
@@ -45,6 +46,7 @@ class Traffic:
         self.consumer.seek_to_beginning(*self.tps)
         # Partition 1 takes two records and then hangs on the third (a poison message, say).
         self.consumer.commit({self.tps[1]: OffsetAndMetadata(2, None, -1)})
+        self.committed.set()
         self.consumer.pause(self.tps[1])
         while not self.stop_consuming.is_set():
             if self.consumer.poll(timeout_ms=100):
@@ -55,6 +57,7 @@ class Traffic:
     def __enter__(self) -> Traffic:
         for thread in self.threads:
             thread.start()
+        assert self.committed.wait(30), "the consumer never committed"
         return self
 
     def halt_consumer(self) -> None:
