@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,7 +24,6 @@ from typing import Any
 import pytest
 import yaml
 
-from streams.embedded.broker import free_port
 from tests.unit.test_ops_artefacts import DEPLOY, promql_metric_names
 
 pytestmark = [
@@ -68,12 +69,38 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.stderr.close()
 
 
+def quiet_ports(count: int) -> tuple[int, ...]:
+    """``count`` consecutive free loopback ports below the kernel's ephemeral range.
+
+    A port from ``free_port()`` is an ephemeral one: between the check and the server's own
+    bind, any process's outgoing connection (the stack's Kafka clients among them) may take
+    it, and a port's neighbour is not checked at all. Below that range nothing is handed
+    out on its own.
+    """
+    low, _ = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    rng = random.Random()
+    for _ in range(200):
+        first = rng.randrange(max(1024, low - 12_000), low - count)
+        socks = []
+        try:
+            for port in range(first, first + count):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+        return tuple(range(first, first + count))
+    raise AssertionError("no run of free ports below the ephemeral range")
+
+
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """`handoff up` (worker and sink metrics on their own ports) and `handoff serve` beside it."""
-    broker, metrics, web, desk = free_port(), free_port(), free_port(), free_port()
-    while metrics + 1 in (broker, web, desk):
-        metrics = free_port()
+    # The worker serves /metrics on the port given and the sink on the next one up.
+    broker, metrics, _, web, desk = quiet_ports(5)
     forms = tmp_path / "forms.yaml"
     forms.write_text(yaml.safe_dump({"forms": {"demo-request": {"api_key_envs": ["SCRAPE_KEY"]}}}))
     env = {
@@ -97,9 +124,13 @@ def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
     serve = None
     try:
         assert up.stderr is not None
+        said = []
         for line in up.stderr:
+            said.append(line.decode(errors="replace"))
             if b"ready" in line:
                 break
+        else:
+            raise AssertionError(f"`handoff up` ended before it was ready:\n{''.join(said)}")
         serve_env = {k: v for k, v in env.items() if k != "HANDOFF_METRICS_PORT"}
         serve = subprocess.Popen(
             [*HANDOFF, "serve", "--port", str(web), "--desk-port", str(desk)],
@@ -121,7 +152,7 @@ def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def prometheus(tmp_path: Path, stack: dict[str, Any]) -> Iterator[str]:
     """The Debian Prometheus server on a free loopback port with temporary storage."""
-    port = free_port()
+    (port,) = quiet_ports(1)
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(DEPLOY / "prometheus" / "alerts.yml")],
