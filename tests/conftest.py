@@ -37,6 +37,17 @@ class Kafka:
     bootstrap: str
     kind: str  # "embedded" or "testcontainers"
 
+    def create_topic(self, name: str, partitions: int) -> str:
+        """Create a topic with this many partitions (one replica) and return its name."""
+        from kafka.admin import KafkaAdminClient, NewTopic
+
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
+        try:
+            admin.create_topics([NewTopic(name, partitions, 1)])
+        finally:
+            admin.close()
+        return name
+
 
 def _docker_engine_answers() -> bool:
     if not shutil.which("docker"):

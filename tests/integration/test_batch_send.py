@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from streams.kafka.batch_send import BatchSender, Output, batch_producer
 from tests.conftest import Kafka
@@ -17,10 +16,7 @@ pytestmark = pytest.mark.integration
 async def test_records_keep_their_partition_order_and_headers(
     kafka: Kafka, unique: Callable[[str], str]
 ) -> None:
-    topic = unique("batch-send")
-    admin = KafkaAdminClient(bootstrap_servers=kafka.bootstrap)
-    admin.create_topics([NewTopic(topic, 4, 1)])
-    admin.close()
+    topic = kafka.create_topic(unique("batch-send"), 4)
     keys = [f"queue-{i % 7}".encode() for i in range(300)]
     outputs: list[Output] = [
         (topic, key, f"v{i}".encode(), [("h", str(i).encode())]) for i, key in enumerate(keys)

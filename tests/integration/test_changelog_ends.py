@@ -8,7 +8,6 @@ from typing import Any, cast
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
 from yarl import URL
 
 from streams.kafka.batch_send import BatchSender, batch_producer
@@ -30,10 +29,7 @@ def consumer_thread(bootstrap: str, consumer: AIOKafkaConsumer) -> Any:
 async def test_changelog_ends_come_from_a_fetch_not_from_list_offsets(
     kafka: Kafka, unique: Callable[[str], str]
 ) -> None:
-    topic = unique("assignments-changelog")
-    admin = KafkaAdminClient(bootstrap_servers=kafka.bootstrap)
-    admin.create_topics([NewTopic(topic, 2, 1)])
-    admin.close()
+    topic = kafka.create_topic(unique("assignments-changelog"), 2)
     producer = batch_producer(kafka.bootstrap, "test-changelog-ends")
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap)
     await producer.start()
