@@ -20,6 +20,12 @@ their copies, read again from the committed offset, are handled: the next rebala
 starts their owner past them. Here such an acknowledgement releases the message (so a
 rebalance does not wait for it) but commits nothing, unless a batch of
 ``streams.kafka.faust_batches`` handled the message.
+
+Table recovery reads a changelog up to the end the consumer reports and refuses to start
+when an offset it already applied lies beyond it. ListOffsets answers the newest batch's
+base offset + 1 on some brokers (the embedded one) after multi-record batches, so a worker
+that kept a table partition through a rebalance crashed there now and then; here the ends
+come from a Fetch's high-watermark (``streams.kafka.offsets``), never below ListOffsets.
 """
 
 from __future__ import annotations
