@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from schemas import Reason, Stage
 from streams.logic.policy import Policy, QueueConfig, Rep
+from streams.logic.reasons import shared_reason
 from streams.logic.workhours import Calendar, add_working_hours
 
 # Sticky-account memory per queue; the oldest accounts are forgotten first.
@@ -98,13 +98,6 @@ def _rotate(queue: QueueConfig, ledger: Ledger, ok: list[bool]) -> tuple[str, in
     return None
 
 
-# The same few reasons (a rule and a rep's name) repeat across every queue's leads.
-@lru_cache(maxsize=1024)
-def _reason(rule: str, detail: str) -> Reason:
-    """Return the (immutable, shared) reason of an assignment."""
-    return Reason(rule=rule, detail=detail)
-
-
 def choose_owner(
     queue: QueueConfig,
     reps: Mapping[str, Rep],
@@ -123,7 +116,9 @@ def choose_owner(
     strategy = queue.strategy
     if preassigned is not None:
         if _available(preassigned, reps, now):
-            return Assignment(preassigned, _reason("assign.account_owner", f"{preassigned} owns the account"))
+            return Assignment(
+                preassigned, shared_reason("assign.account_owner", detail=f"{preassigned} owns the account")
+            )
         note = f"account owner {preassigned} is out of office; "
     else:
         note = ""
@@ -136,22 +131,24 @@ def choose_owner(
         ]
     if not any(ok):
         why = "no reps in the queue" if not queue.reps else "every rep is away or at capacity"
-        return Assignment(None, _reason("assign.unassigned", note + why))
+        return Assignment(None, shared_reason("assign.unassigned", detail=note + why))
     if strategy == "sticky_account" and account_key:
         previous = ledger.accounts.get(account_key)
         if previous in queue.reps and ok[queue.reps.index(previous)]:
             return Assignment(
                 previous,
-                _reason("assign.sticky_account", f"{note}{previous} had this account before"),
+                shared_reason("assign.sticky_account", detail=f"{note}{previous} had this account before"),
             )
     if strategy == "weighted":
         candidates = [r for r, a in zip(queue.reps, ok, strict=True) if a]
         owner = min(candidates, key=lambda r: (ledger.assigned.get(r, 0) + 1) / reps[r].weight)
-        return Assignment(owner, _reason("assign.weighted", f"{note}{owner} (weight {reps[owner].weight:g})"))
+        return Assignment(
+            owner, shared_reason("assign.weighted", detail=f"{note}{owner} (weight {reps[owner].weight:g})")
+        )
     picked = _rotate(queue, ledger, ok)
     assert picked is not None  # noqa: S101 - any(ok) above
     owner, cursor = picked
-    return Assignment(owner, _reason(f"assign.{strategy}", f"{note}{owner}'s turn"), cursor)
+    return Assignment(owner, shared_reason(f"assign.{strategy}", detail=f"{note}{owner}'s turn"), cursor)
 
 
 def calendar_for(policy: Policy, queue: QueueConfig | None, owner: str | None) -> Calendar:

@@ -8,7 +8,6 @@ failure becomes a reason on the lead and the lead goes on unchanged.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -17,6 +16,7 @@ from typing import Protocol
 from schemas import Account, Reason
 from streams.logic.accounts import AccountIndex, Match, match_account
 from streams.logic.lead import Lead, with_facts
+from streams.logic.reasons import shared_reason
 
 
 class Enricher(Protocol):
@@ -70,13 +70,6 @@ def run_enrichers(lead: Lead, enrichers: Sequence[Enricher]) -> Lead:
     return lead
 
 
-# Leads from one company share its account, and so the reason that names it.
-@functools.lru_cache(maxsize=8192)
-def _match_reason(rule: str, detail: str) -> Reason:
-    """Return the (immutable, shared) reason of an account match."""
-    return Reason(rule=rule, detail=detail)
-
-
 def with_match(lead: Lead, match: Match) -> Lead:
     """Attach an account match to the lead and fill what the lead did not say."""
     known = match.account
@@ -93,9 +86,9 @@ def with_match(lead: Lead, match: Match) -> Lead:
         match_confidence=match.confidence,
     )
     employees = lead.employees if lead.employees is not None else known.employees
-    note = _match_reason(
-        f"enrich.account.{match.method}", f"{known.name} ({match.detail}, confidence {match.confidence:.2f})"
-    )
+    # Leads from one company share its account, and so the reason that names it.
+    detail = f"{known.name} ({match.detail}, confidence {match.confidence:.2f})"
+    note = shared_reason(f"enrich.account.{match.method}", detail=detail)
     return with_facts(lead, account=account, match=match, employees=employees, notes=(*lead.notes, note))
 
 

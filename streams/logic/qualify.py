@@ -13,6 +13,7 @@ from streams.logic.conditions import FIELDS, PLACEHOLDER, Predicate
 from streams.logic.facts import lead_facts
 from streams.logic.lead import Lead
 from streams.logic.policy import Policy, Route, Rule
+from streams.logic.reasons import shared_reason
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,9 @@ class Decision:
     owner: str | None = None  # set when the route pre-assigns the account owner
 
 
-@functools.lru_cache(maxsize=8192)
-def _cached_reason(rule: str, points: int, detail: str) -> Reason:
-    return Reason(rule=rule, points=points, detail=detail)
-
-
 def _reason(*, rule: str, points: int = 0, detail: str = "") -> Reason:
     """Return the (immutable, shared) reason; the same few repeat across many leads."""
-    return _cached_reason(rule, points, detail)
+    return shared_reason(rule, points, detail)
 
 
 Formatter = Callable[[dict[str, Any]], str]
@@ -245,7 +241,7 @@ def score_reasons(facts: dict[str, Any], plan: Plan) -> list[Reason]:
         else:
             continue
         if step.per is None:
-            out.append(_cached_reason(step.rule, step.points, step.detail(facts)))
+            out.append(shared_reason(step.rule, step.points, step.detail(facts)))
         else:
             count = int(facts.get(step.per) or 0)
             if count <= 0:
@@ -253,7 +249,7 @@ def score_reasons(facts: dict[str, Any], plan: Plan) -> list[Reason]:
             total = count * step.points
             if step.max is not None:
                 total = min(total, step.max) if step.points >= 0 else max(total, step.max)
-            out.append(_cached_reason(step.rule, total, step.fixed or f"{count} {step.unit}"))
+            out.append(shared_reason(step.rule, total, step.fixed or f"{count} {step.unit}"))
         if group is not None:
             groups.add(group)
     return out
@@ -291,17 +287,17 @@ def qualify(lead: Lead, policy: Policy) -> Decision:
     intent = _part(plan, reasons, "intent", policy.caps.intent)
     score = min(100, fit + intent)
     reasons = [*lead.notes, *reasons]
-    blockers = [_cached_reason(d.item.rule, 0, d.detail(facts)) for d in plan.disqualify if d.test(facts)]
+    blockers = [shared_reason(d.item.rule, 0, d.detail(facts)) for d in plan.disqualify if d.test(facts)]
     if blockers:
         return Decision(Disposition.DISQUALIFIED, None, score, fit, intent, blockers + reasons)
     facts.update(score=score, fit=fit, intent=intent, stage=None)
     for step in plan.stages:
         if step.test(facts):
-            reasons.append(_cached_reason(step.item.rule, 0, step.detail(facts)))
+            reasons.append(shared_reason(step.item.rule, 0, step.detail(facts)))
             stage: Stage = step.item.stage
             break
     else:
-        reasons.append(_cached_reason("stage.nurture", 0, f"score {score}: no stage rule holds"))
+        reasons.append(shared_reason("stage.nurture", 0, f"score {score}: no stage rule holds"))
         return Decision(Disposition.NURTURE, None, score, fit, intent, reasons)
     facts["stage"] = stage
     route, queue, owner = route_queue(facts, policy, plan)
@@ -312,5 +308,5 @@ def qualify(lead: Lead, policy: Policy) -> Decision:
         if route.names
         else "default queue"
     )
-    reasons.append(_cached_reason(route.item.rule, 0, detail))
+    reasons.append(shared_reason(route.item.rule, 0, detail))
     return Decision(None, stage, score, fit, intent, reasons, queue, owner)
