@@ -13,6 +13,7 @@ from kafka import TopicPartition as SyncPartition
 
 from streams.client import key_of
 from streams.core.settings import load_settings
+from streams.kafka.envelopes import events_in
 from streams.kafka.offsets import end_offsets
 from streams.kafka.topics import ensure_topics
 
@@ -102,9 +103,10 @@ def record_times(bootstrap: str, topic: str, wanted: set[str], timeout_s: float 
                 raise TimeoutError(f"{topic} not read to its end within {timeout_s:g} s")
             for records in consumer.poll(timeout_ms=100, max_records=5000).values():
                 for record in records:
-                    event_id = orjson.loads(record.value).get("event_id")
-                    if event_id in wanted and event_id not in found:
-                        found[event_id] = record.timestamp / 1000
+                    for value in events_in(record.value):  # several to a record on the routing topics
+                        event_id = orjson.loads(value).get("event_id")
+                        if event_id in wanted and event_id not in found:
+                            found[event_id] = record.timestamp / 1000
         return found
     finally:
         consumer.close()

@@ -3,15 +3,17 @@
 The routing topic is keyed by queue, so one worker owns each queue's assignment
 ledger; the ledger is a changelog-backed table and may lag by an update after a
 restart (the rotation stays fair within one lead; the database keeps correctness).
-A batch is assigned in order, each queue's ledger written once as of its last lead, and
-its handoffs produced in one go; Faust acknowledges the batch's records only after that.
+A record holds the handoffs of one intake batch for one queue (an envelope,
+``streams.kafka.envelopes``), and a batch holds up to ``route_batch_size`` leads. A batch
+is assigned in order, each queue's ledger written once as of its last lead, and its
+handoffs produced in one go; Faust acknowledges the batch's records only after that.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import faust
@@ -19,22 +21,16 @@ from aiokafka.errors import KafkaError
 
 from schemas import HandoffEvent
 from streams.agents.topics import raw_topic
-from streams.core import metrics
 from streams.core.settings import Settings
 from streams.desk.workload import Workload, load_open_counts
 from streams.kafka.batch_send import BatchSender, Output, batch_producer
+from streams.kafka.envelopes import leads_in, unpack
 from streams.kafka.faust_batches import Event, handling, run_in_batches
 from streams.logic.assign import Ledger
 from streams.logic.pipeline import account_key, assign_owner
 from streams.logic.policy_file import load_policy
 
 log = logging.getLogger(__name__)
-
-
-def _passed_on(headers: Any) -> list[tuple[str, bytes]]:
-    """Keep the submitted timestamp header for the sink."""
-    items = headers.items() if isinstance(headers, Mapping) else (headers or ())
-    return [(k, v) for k, v in items if k == metrics.SUBMITTED_HEADER]
 
 
 def register(app: faust.App, settings: Settings) -> Any:
@@ -84,14 +80,16 @@ def register(app: faust.App, settings: Settings) -> Any:
         sticky_events: dict[str, Event] = {}
         outputs: list[Output] = []
         for event in events:
-            lead = HandoffEvent.model_validate_json(event.value)
-            state = states[lead.queue][0] if lead.queue in states else Ledger.from_json(ledger[lead.queue])
-            states[lead.queue] = (state, event)
-            assigned, pinned = assign(lead, state, stickies)
-            if pinned:
-                sticky_events[pinned] = event
-            value = assigned.model_dump_json().encode()
-            outputs.append((handoff, assigned.lead_id.encode(), value, _passed_on(event.message.headers)))
+            for line, stamp in unpack(event.value, event.message.headers):
+                lead = HandoffEvent.model_validate_json(line)
+                known = states.get(lead.queue)
+                state = known[0] if known else Ledger.from_json(ledger[lead.queue])
+                states[lead.queue] = (state, event)
+                assigned, pinned = assign(lead, state, stickies)
+                if pinned:
+                    sticky_events[pinned] = event
+                value = assigned.model_dump_json().encode()
+                outputs.append((handoff, assigned.lead_id.encode(), value, stamp))
         # A table writes its changelog to the partition of the event being handled: the
         # queue's own partition, since the routing topics are keyed by queue.
         for name, (state, event) in states.items():
@@ -117,7 +115,7 @@ def register(app: faust.App, settings: Settings) -> Any:
             await send_until_confirmed(sender, route_batch(events), backoff)
 
         try:
-            await run_in_batches(stream, batch_size, handle)
+            await run_in_batches(stream, batch_size, handle, weight=leads_in)
         finally:
             await producer.stop()
 

@@ -3,10 +3,11 @@
 A plain aiokafka consumer in the stream worker group, separate from the Faust consumer
 of the routing stage: a backlog of leads to decide can no longer hold up the routing
 topic (one shared Faust fetcher stops delivering every topic once one agent's buffer is
-full). Each batch's outputs are produced in one go (one record batch per partition),
-and the batch's offsets are committed only after the broker confirmed all of them; a
-failed send rewinds to the committed offsets, so every lead ends in its outcome at
-least once (the store writes idempotently).
+full). Each batch's outputs are produced in one go (one record batch per partition; the
+handoffs for one queue as one envelope, ``streams.kafka.envelopes``), and the batch's
+offsets are committed only after the broker confirmed all of them; a failed send
+rewinds to the committed offsets, so every lead ends in its outcome at least once (the
+store writes idempotently).
 
 ``leads.bulk`` is consumed by the same consumer, but a bulk batch is only taken while
 no record of ``leads.submitted`` is waiting in the fetch buffer, and it is small, so a
@@ -29,6 +30,7 @@ from streams.consumers.rewind import commit_written, consume_batches, rewind_to_
 from streams.core import metrics
 from streams.core.settings import Settings
 from streams.kafka.batch_send import BatchSender, Output, batch_producer
+from streams.kafka.envelopes import pack
 from streams.kafka.fetch_wait import IdleWait
 from streams.kafka.group_consumer import group_consumer
 from streams.logic.pipeline import Outcome
@@ -73,6 +75,7 @@ class IntakeWorker:
         self.producer = batch_producer(kafka.servers, "handoff-intake")
         self.sender = BatchSender(self.producer)
         self.wait = IdleWait.of(settings)
+        self.routing_topics = frozenset({settings.topics.routing, settings.topics.routing_bulk})
         self.stopping = asyncio.Event()
 
     def output(self, record: Record, outcome: Outcome) -> Output | None:
@@ -129,6 +132,7 @@ class IntakeWorker:
         else:
             decided = decide_batch(records, self.decide)
         outputs = [out for record, outcome in decided if (out := self.output(record, outcome)) is not None]
+        outputs = pack(outputs, self.routing_topics)
         try:
             await self.sender.send_all(outputs)
         except KafkaError as exc:

@@ -2,9 +2,11 @@
 
 Faust's ``take_events(n, within)`` wakes every ``within`` seconds even when nothing comes
 (an idle cost) and makes a lone lead wait that long. Here the agent's task only moves
-events from the stream into a small queue, and a second task takes whatever the queue
+events from the stream into a small buffer, and a second task takes whatever the buffer
 holds (up to ``size``) as one batch: under load batches form by themselves, a lone lead
-goes on at once, and an idle agent sleeps on its queue.
+goes on at once, and an idle agent sleeps on its buffer. ``size`` counts what ``weight``
+says each event holds (the leads of an envelope, ``streams.kafka.envelopes``), and the
+buffer holds at most a batch, so what waits ahead of a live lead stays one batch's work.
 
 Every event taken from the stream is handled and then acknowledged, in order, as Faust
 expects of an agent; an event counts for a commit only once its batch is done, and then
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,6 +30,7 @@ from faust.types import EventT, Message
 
 Event = EventT[bytes]
 Handle = Callable[[list[Event]], Awaitable[None]]
+Weight = Callable[[Event], int]
 _HANDLED: weakref.WeakKeyDictionary[Any, weakref.WeakSet[Message]] = weakref.WeakKeyDictionary()
 
 
@@ -38,17 +42,54 @@ def handled_messages(consumer: Any) -> weakref.WeakSet[Message]:
     return handled
 
 
-async def run_in_batches(stream: faust.StreamT[bytes], size: int, handle: Handle) -> None:
-    """Feed the stream to ``handle`` in batches of at most ``size``; acknowledge each after it."""
+class _Buffer:
+    """Events waiting for a batch, at most ``size`` of weight (and always room for one)."""
+
+    def __init__(self, size: int, weight: Weight) -> None:
+        self.size = size
+        self.weight = weight
+        self.items: deque[tuple[Event, int]] = deque()
+        self.held = 0
+        self.changed = asyncio.Condition()
+
+    async def put(self, event: Event) -> None:
+        w = self.weight(event)
+        async with self.changed:
+            await self.changed.wait_for(lambda: not self.items or self.held + w <= self.size)
+            self.items.append((event, w))
+            self.held += w
+            self.changed.notify_all()
+
+    async def take(self) -> list[Event]:
+        """The next batch: the first event, then whatever follows within ``size``."""
+        async with self.changed:
+            await self.changed.wait_for(lambda: bool(self.items))
+            event, total = self.items.popleft()
+            batch = [event]
+            while self.items and total + self.items[0][1] <= self.size:
+                event, w = self.items.popleft()
+                batch.append(event)
+                total += w
+            self.held -= total
+            self.changed.notify_all()
+            return batch
+
+
+def _one(event: Event) -> int:
+    return 1
+
+
+async def run_in_batches(
+    stream: faust.StreamT[bytes], size: int, handle: Handle, weight: Weight = _one
+) -> None:
+    """Feed the stream to ``handle`` in batches of at most ``size`` weight; acknowledge each after it."""
     stream.enable_acks = False  # read by the stream for every event it hands out
-    pending: asyncio.Queue[Event] = asyncio.Queue(maxsize=size)
+    pending = _Buffer(size, weight)
     handled = handled_messages(stream.app.consumer)
 
     async def work() -> None:
         while True:
-            batch = [await pending.get()]
-            while len(batch) < size and not pending.empty():
-                batch.append(pending.get_nowait())
+            batch = await pending.take()
             await handle(batch)
             for event in batch:
                 handled.add(event.message)
