@@ -3,7 +3,8 @@
 For each store (SQLite, PostgreSQL) and each layout (1 stream worker + 1 sink, and
 2 + 2), with the workers started and joined, it measures in one run:
   1. end-to-end leads/s of a burst of business leads sent as fast as aiokafka can (first
-     send to the last handoff in the store), and the longest time with no new row;
+     send to the last handoff in the store), the longest time with no new row, and each
+     process's CPU a lead over that time (from /proc);
   2. submit -> queued p50/p95/p99 at a steady rate (send time to the sink's received_at),
      and p50/p99 of each hop (intake, routing, the sink's write) from the records' stamps;
   3. a live demo request sent right after a bulk import landed in leads.bulk: its wait;
@@ -36,7 +37,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pipeline_idle import CpuWindows, idle_cpu, wait_quiet  # noqa: E402
+from bench.pipeline_idle import CpuWindows, cpu_seconds, idle_cpu, wait_quiet  # noqa: E402
 from bench.pipeline_kafka import passthrough, produce, record_times  # noqa: E402
 from bench.pipeline_leads import business_leads, expected_handoffs  # noqa: E402
 from bench.pipeline_store import clear_store, queued_times, wait_for_count, wait_for_events  # noqa: E402
@@ -172,16 +173,20 @@ def measure(
         time.sleep(3 if layout[0] > 1 else 0.5)  # a second worker's rebalance settles
 
         clear_store(url)
+        pids = {"broker": broker.process.pid} if broker.process else {}
+        pids.update({name: workers.procs[name].pid for name in names})
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         start = time.monotonic()
         asyncio.run(produce(bootstrap, topics.submitted, load.burst))
         done, stall = wait_for_count(url, len(load.burst_wanted))
+        used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
         rate = len(load.burst) / (done - start)
         out["burst"] = f"{rate:,.0f} leads/s"
         out["stall"] = f"{stall:.2f} s"
         say(f"  burst {out['burst']}, longest stall {out['stall']}")
+        out["burst_cpu"] = ", ".join(f"{k} {v / len(load.burst) * 1e6:,.0f}" for k, v in used.items()) + " µs"
+        say(f"  CPU a lead in the burst: {out['burst_cpu']}")
 
-        pids = {"broker": broker.process.pid} if broker.process else {}
-        pids.update({name: workers.procs[name].pid for name in names})
         # Each measurement starts on a settled system: the burst's nurture outcomes and
         # dead letters are still being stored after its last handoff.
         settled = wait_quiet(pids)
@@ -289,6 +294,9 @@ def main() -> None:
     )
     for label, r in results:
         print(f"- {label}: {r['windows']}")
+    print("\nCPU a lead in the burst, per process (from its first send until its last handoff was stored):")
+    for label, r in results:
+        print(f"- {label}: {r['burst_cpu']}")
 
 
 if __name__ == "__main__":
