@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -66,15 +66,21 @@ def record_outcome(outcome: str, reason: str) -> None:
         DEAD_LETTERS.labels(reason).inc()
 
 
+def submitted_stamp(headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None) -> bytes | None:
+    """The submitted timestamp header as it was written, if present (pairs or a mapping)."""
+    items = headers.items() if isinstance(headers, Mapping) else (headers or ())
+    return next((value for key, value in items if key == SUBMITTED_HEADER), None)
+
+
 def submitted_ms(headers: Iterable[tuple[str, bytes]] | None) -> int | None:
     """Read the submitted timestamp header, if present and sane."""
-    for key, value in headers or ():
-        if key == SUBMITTED_HEADER:
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    value = submitted_stamp(headers)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 # Every configured sink (and its target) by name: delivered, retried, refused, dead_lettered.

@@ -11,7 +11,7 @@ event, as older releases wrote, is an envelope of one line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from streams.core import metrics
@@ -49,13 +49,9 @@ def pack(outputs: Iterable[Output], topics: frozenset[str]) -> list[Output]:
 
 def _join(group: Sequence[Output]) -> Output:
     topic, key = group[0][0], group[0][1]
-    stamps = [_stamp(out[3]) for out in group]
+    stamps = [metrics.submitted_stamp(out[3]) or b"" for out in group]
     headers = [(metrics.SUBMITTED_HEADER, b",".join(stamps))] if any(stamps) else []
     return topic, key, b"\n".join(out[2] for out in group), headers
-
-
-def _stamp(headers: Sequence[tuple[str, bytes]]) -> bytes:
-    return next((v for k, v in headers if k == metrics.SUBMITTED_HEADER), b"")
 
 
 def leads_in(event: Any) -> int:
@@ -71,8 +67,7 @@ def events_in(value: bytes) -> list[bytes]:
 
 def unpack(value: bytes, headers: Any) -> Iterator[tuple[bytes, list[tuple[str, bytes]]]]:
     """Each event of an envelope with the headers the sink reads for it."""
-    items = headers.items() if isinstance(headers, Mapping) else (headers or ())
-    joined = next((v for k, v in items if k == metrics.SUBMITTED_HEADER), None)
+    joined = metrics.submitted_stamp(headers)
     lines = events_in(value)
     stamps = joined.split(b",") if joined is not None else []
     for i, line in enumerate(lines):
