@@ -7,7 +7,8 @@ full). Each batch's outputs are produced in one go (one record batch per partiti
 handoffs for one queue as one envelope, ``streams.kafka.envelopes``), and the batch's
 offsets are committed only after the broker confirmed all of them; a failed send
 rewinds to the committed offsets, so every lead ends in its outcome at least once (the
-store writes idempotently).
+store writes idempotently). Offsets are committed every ``HANDOFF_COMMIT_INTERVAL_S``, on a
+rebalance and on stop (``streams.consumers.rewind.Commits``), not after every batch.
 
 ``leads.bulk`` is consumed by the same consumer, but a bulk batch is only taken while
 no record of ``leads.submitted`` is waiting in the fetch buffer, and it is small, so a
@@ -26,7 +27,7 @@ from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
 from schemas import DeadLetter, HandoffEvent, NurtureEvent, SourcePosition
-from streams.consumers.rewind import commit_written, consume_batches, rewind_to_committed
+from streams.consumers.rewind import Commits, consume_batches, rewind_to_committed
 from streams.core import metrics
 from streams.core.settings import Settings
 from streams.kafka.batch_send import BatchSender, Output, batch_producer
@@ -65,13 +66,13 @@ class IntakeWorker:
         self.live_topic = settings.topics.submitted
         self.consumer = group_consumer(
             settings,
-            settings.topics.submitted,
-            settings.topics.bulk,
             group_id=settings.worker.group,
             client_id="handoff-intake",
             fetch_max_wait_ms=kafka.fetch_max_wait_ms,
             max_poll_records=settings.worker.intake_batch_size,
         )
+        self.commits = Commits(self.consumer, "intake", settings.worker.commit_interval_s)
+        self.consumer.subscribe([settings.topics.submitted, settings.topics.bulk], listener=self.commits)
         self.producer = batch_producer(kafka.servers, "handoff-intake")
         self.sender = BatchSender(self.producer)
         self.wait = IdleWait.of(settings)
@@ -137,9 +138,10 @@ class IntakeWorker:
             await self.sender.send_all(outputs)
         except KafkaError as exc:
             log.warning("intake outputs not confirmed (%s: %s); rewinding", type(exc).__name__, exc)
+            await self.commits.commit()  # the batches before this one are written
             await rewind_to_committed(self.consumer)
             return False
-        await commit_written(self.consumer, batch, "intake")
+        self.commits.written(batch)
         return True
 
     async def run(self) -> None:
@@ -154,8 +156,10 @@ class IntakeWorker:
                 wait=self.wait,
                 stopping=self.stopping,
                 max_backoff_s=self.settings.sink.retry_max_backoff_s,
+                commits=self.commits,
             )
         finally:
+            await self.commits.commit()
             await self.consumer.stop()
             await self.producer.stop()
 

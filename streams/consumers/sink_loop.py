@@ -4,7 +4,8 @@ Each sink polls its topics in its own group (``handoff-sink-NAME``), hands a bat
 most the target's limit to the target, and then, per record: delivered is done, refused
 for good becomes a dead letter on ``leads.dlq`` (sink, status, a short excerpt), retry
 later is sent again after an exponential backoff (at least its Retry-After). Offsets
-are committed only once every record of the batch is done, so a crash or a stop mid-batch
+move past a batch only once every record of it is done (committed every
+``HANDOFF_COMMIT_INTERVAL_S``, on a rebalance and on stop), so a crash or a stop mid-batch
 redelivers the batch with the same idempotency keys. While it waits, the loop keeps
 polling with its partitions paused, so the group does not drop it for being slow.
 """
@@ -17,12 +18,12 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
-from aiokafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
 from schemas import DeadLetter, ErrorCode
 from sinks.config import SinkBase
 from sinks.contract import Delivered, EventKind, Item, Refused, RetryLater, TargetSink
+from streams.consumers.rewind import Commits
 from streams.consumers.sink_items import Record, dead_letter, item_of, queue_of, topics_of, unreadable
 from streams.core import metrics
 from streams.core.settings import Settings
@@ -72,6 +73,7 @@ class SinkLoop:
             fetch_max_wait_ms=busy_ms,
             max_poll_records=target.batch_limit,
         )
+        self.commits = Commits(self.consumer, f"sink {self.name}", settings.worker.commit_interval_s)
         # An idle sink asks the broker to hold its fetches longer (see streams.kafka.fetch_wait).
         self._fetch_wait = IdleWait(busy_ms, settings.kafka.fetch_idle_wait_ms)
         self._dlq: AIOKafkaProducer | None = None
@@ -83,20 +85,22 @@ class SinkLoop:
 
     async def run(self) -> None:
         """Poll, deliver and commit until ``stopping`` is set."""
-        self.consumer.subscribe(list(self.kinds))
+        self.consumer.subscribe(list(self.kinds), listener=self.commits)
         await self.consumer.start()
         self.started = True
         log.info("sink %s consuming %s in group %s", self.name, sorted(self.kinds), self.group)
         try:
             while not self.stopping.is_set():
+                await self.commits.commit_due()
                 records = await self._poll()
                 if not records:
                     continue
                 if await self._deliver(records):
-                    await self._commit(records)
+                    self.commits.written_records(records)
                 else:
                     await self._rewind(records)
         finally:
+            await self.commits.commit()
             await self.consumer.stop()
             if self._dlq is not None:
                 await self._dlq.stop()
@@ -206,18 +210,6 @@ class SinkLoop:
         self._count("dead_lettered")
         log.error("sink %s dead-lettered %s: %s", self.name, letter.source, letter.detail)
         return True
-
-    async def _commit(self, records: list[Record]) -> None:
-        """Commit past every record of the batch."""
-        offsets: dict[TopicPartition, int] = {}
-        for record in records:
-            tp = TopicPartition(record.topic, record.partition)
-            offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
-        try:
-            await self.consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
-        except KafkaError as exc:
-            # Delivered, but the group moved on: the new owner sends again with the same keys.
-            log.warning("sink %s commit failed after delivery: %s", self.name, exc)
 
     async def _rewind(self, records: list[Record]) -> None:
         """Stopping mid-batch: seek back so nothing undelivered is skipped by this consumer."""
