@@ -41,6 +41,8 @@ Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 Batch: TypeAlias = dict[TopicPartition, list[Record]]
 #: Decide one raw message taken from a position.
 Decide: TypeAlias = Callable[[bytes | None, SourcePosition], Outcome]
+# Leads decided between two turns of the event loop (about 10 ms of work).
+DECIDE_SLICE = 50
 
 
 def decide_batch(records: Sequence[Record], decide: Decide) -> list[tuple[Record, Outcome]]:
@@ -49,6 +51,22 @@ def decide_batch(records: Sequence[Record], decide: Decide) -> list[tuple[Record
     for record in records:
         position = SourcePosition(topic=record.topic, partition=record.partition, offset=record.offset)
         out.append((record, decide(record.value, position)))
+    return out
+
+
+async def decide_in_slices(records: Sequence[Record], decide: Decide) -> list[tuple[Record, Outcome]]:
+    """``decide_batch`` on the event loop, giving the loop a turn every ``DECIDE_SLICE`` leads.
+
+    The routing stage runs on the same loop, and a batch of 500 leads is about 0.1 s of
+    deciding: without the turns, routing moved one step per intake batch, and in a burst
+    rows stopped reaching the store for up to 0.9 s at a time once intake no longer
+    waited for a commit after every batch.
+    """
+    out: list[tuple[Record, Outcome]] = []
+    for start in range(0, len(records), DECIDE_SLICE):
+        if start:
+            await asyncio.sleep(0)
+        out.extend(decide_batch(records[start : start + DECIDE_SLICE], decide))
     return out
 
 
@@ -131,7 +149,7 @@ class IntakeWorker:
         if self.off_loop:
             decided = await asyncio.to_thread(decide_batch, records, self.decide)
         else:
-            decided = decide_batch(records, self.decide)
+            decided = await decide_in_slices(records, self.decide)
         outputs = [out for record, outcome in decided if (out := self.output(record, outcome)) is not None]
         outputs = pack(outputs, self.routing_topics)
         try:
