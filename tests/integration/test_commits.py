@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -50,17 +51,27 @@ async def committed(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> di
     return {tp.partition: await consumer.committed(tp) for tp in tps}
 
 
-async def test_written_batches_are_committed_once_the_interval_has_passed(
-    kafka: Kafka, unique: Callable[[str], str]
-) -> None:
-    topic = kafka.create_topic(unique("commits"), 2)
-    tps = [TopicPartition(topic, p) for p in range(2)]
-    await fill(kafka, topic, 2, 3)
+@asynccontextmanager
+async def subscribed(
+    kafka: Kafka, unique: Callable[[str], str], partitions: int, per_partition: int, every_s: float
+) -> AsyncIterator[tuple[AIOKafkaConsumer, Commits, list[TopicPartition]]]:
+    """A fresh filled topic and one started member of a fresh group, with its Commits as listener."""
+    topic = kafka.create_topic(unique("commits"), partitions)
+    await fill(kafka, topic, partitions, per_partition)
     consumer = member(kafka, unique("group"))
-    commits = Commits(consumer, "test", every_s=0.6)
+    commits = Commits(consumer, "test", every_s=every_s)
     consumer.subscribe([topic], listener=commits)
     await consumer.start()
     try:
+        yield consumer, commits, [TopicPartition(topic, p) for p in range(partitions)]
+    finally:
+        await consumer.stop()
+
+
+async def test_written_batches_are_committed_once_the_interval_has_passed(
+    kafka: Kafka, unique: Callable[[str], str]
+) -> None:
+    async with subscribed(kafka, unique, 2, 3, every_s=0.6) as (consumer, commits, tps):
         batch = await take(consumer, 6)
         commits.written({tp: records[:1] for tp, records in batch.items()})
         await commits.commit()  # as on a stop: at once
@@ -72,21 +83,12 @@ async def test_written_batches_are_committed_once_the_interval_has_passed(
         await commits.commit_due()
         assert await committed(consumer, tps) == {0: 3, 1: 3}
         assert not commits.pending
-    finally:
-        await consumer.stop()
 
 
 async def test_interval_zero_commits_every_batch_and_stop_commits_what_is_written(
     kafka: Kafka, unique: Callable[[str], str]
 ) -> None:
-    topic = kafka.create_topic(unique("commits"), 1)
-    tps = [TopicPartition(topic, 0)]
-    await fill(kafka, topic, 1, 4)
-    consumer = member(kafka, unique("group"))
-    every = Commits(consumer, "test", every_s=0)
-    consumer.subscribe([topic], listener=every)
-    await consumer.start()
-    try:
+    async with subscribed(kafka, unique, 1, 4, every_s=0) as (consumer, every, tps):
         batch = await take(consumer, 4)
         every.written({tp: records[:2] for tp, records in batch.items()})
         await every.commit_due()
@@ -98,8 +100,6 @@ async def test_interval_zero_commits_every_batch_and_stop_commits_what_is_writte
         assert await committed(consumer, tps) == {0: 2}
         await held.commit()
         assert await committed(consumer, tps) == {0: 4}
-    finally:
-        await consumer.stop()
 
 
 async def test_a_rebalance_commits_what_the_member_wrote_of_the_partitions_it_gives_up(
