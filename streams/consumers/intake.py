@@ -159,7 +159,7 @@ class IntakeWorker:
             await self.commits.commit()  # the batches before this one are written
             await rewind_to_committed(self.consumer)
             return False
-        self.commits.written(batch)
+        self.commits.written(records)
         return True
 
     async def run(self) -> None:

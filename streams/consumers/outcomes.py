@@ -103,7 +103,7 @@ class OutcomesWorker:
                     continue
                 delay = 0.1
                 # The rows are in; a redelivery before the commit is a no-op on the event id.
-                self.commits.written_records(records)
+                self.commits.written(records)
                 await asyncio.sleep(max(0.0, polled + OFF_PATH_BUSY_MS / 1000 - loop.time()))
         finally:
             await self.commits.commit()

@@ -96,7 +96,7 @@ class SinkLoop:
                 if not records:
                     continue
                 if await self._deliver(records):
-                    self.commits.written_records(records)
+                    self.commits.written(records)
                 else:
                     await self._rewind(records)
         finally:

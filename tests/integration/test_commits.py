@@ -73,10 +73,10 @@ async def test_written_batches_are_committed_once_the_interval_has_passed(
 ) -> None:
     async with subscribed(kafka, unique, 2, 3, every_s=0.6) as (consumer, commits, tps):
         batch = await take(consumer, 6)
-        commits.written({tp: records[:1] for tp, records in batch.items()})
+        commits.written(records[0] for records in batch.values())
         await commits.commit()  # as on a stop: at once
         assert await committed(consumer, tps) == {0: 1, 1: 1}
-        commits.written(batch)
+        commits.written(r for records in batch.values() for r in records)
         await commits.commit_due()
         assert await committed(consumer, tps) == {0: 1, 1: 1}  # not yet: the interval holds it
         await asyncio.sleep(0.7)
@@ -90,12 +90,12 @@ async def test_interval_zero_commits_every_batch_and_stop_commits_what_is_writte
 ) -> None:
     async with subscribed(kafka, unique, 1, 4, every_s=0) as (consumer, every, tps):
         batch = await take(consumer, 4)
-        every.written({tp: records[:2] for tp, records in batch.items()})
+        every.written(batch[tps[0]][:2])
         await every.commit_due()
         assert await committed(consumer, tps) == {0: 2}
-        # The flat form the sink loop uses, then a stop: committed without waiting.
+        # Then a stop: committed without waiting for the interval.
         held = Commits(consumer, "test", every_s=3600)
-        held.written_records(batch[tps[0]])
+        held.written(batch[tps[0]])
         await held.commit_due()
         assert await committed(consumer, tps) == {0: 2}
         await held.commit()
@@ -116,7 +116,7 @@ async def test_a_rebalance_commits_what_the_member_wrote_of_the_partitions_it_gi
     second = member(kafka, group)
     try:
         batch = await take(first, 10)
-        commits.written(batch)
+        commits.written(r for records in batch.values() for r in records)
         second.subscribe([topic])
         await second.start()
         # The second member joining makes the first give partitions up (and commit them).
