@@ -30,11 +30,6 @@ class Decision:
     owner: str | None = None  # set when the route pre-assigns the account owner
 
 
-def _reason(*, rule: str, points: int = 0, detail: str = "") -> Reason:
-    """Return the (immutable, shared) reason; the same few repeat across many leads."""
-    return shared_reason(rule, points, detail)
-
-
 Formatter = Callable[[dict[str, Any]], str]
 
 
