@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections import OrderedDict
 from typing import Any
 
 import faust
 
 from schemas import SourcePosition
 from sinks.store import make_engine
-from streams.consumers.intake import IntakeService, IntakeWorker
+from streams.consumers.intake import IntakeService, IntakeWorker, RecentIds
 from streams.core.settings import Settings
 from streams.desk.account_index import ACCOUNTS_POLL_S, load_index, load_marker
 from streams.logic.enrich import AccountMatcher, Enricher
@@ -20,24 +19,6 @@ from streams.logic.pipeline import Outcome, decide
 from streams.logic.policy_file import load_policy
 
 log = logging.getLogger(__name__)
-
-
-class RecentIds:
-    """A bounded memory of recently seen event ids (the database holds the real guarantee)."""
-
-    def __init__(self, size: int = 100_000) -> None:
-        self.size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def seen(self, event_id: str) -> bool:
-        """Record an id; True when it was already there."""
-        if event_id in self._ids:
-            self._ids.move_to_end(event_id)
-            return True
-        self._ids[event_id] = None
-        if len(self._ids) > self.size:
-            self._ids.popitem(last=False)
-        return False
 
 
 def plugin_enrichers(settings: Settings) -> list[Enricher]:
@@ -85,5 +66,5 @@ def register(app: faust.App, settings: Settings) -> Any:
         return decide(raw, position, policy, enrichers=enrichers)
 
     return app.add_dependency(
-        IntakeService(lambda: IntakeWorker(settings, decide_one, recent.seen, off_loop=off_loop))
+        IntakeService(lambda: IntakeWorker(settings, decide_one, recent, off_loop=off_loop))
     )

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 import mode
@@ -70,15 +71,41 @@ async def decide_in_slices(records: Sequence[Record], decide: Decide) -> list[tu
     return out
 
 
+class RecentIds:
+    """The event ids intake handed on lately, so that a redelivered record is not emitted twice.
+
+    Bounded: the least recently seen are forgotten first (the store's idempotent writes
+    are the real guarantee). An id counts as handed on only once the broker has confirmed
+    its outputs: the records of a batch whose send failed come back after the rewind, and
+    must then go out, not be taken for repeats.
+    """
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, event_id: str) -> bool:
+        if event_id in self._ids:
+            self._ids.move_to_end(event_id)
+            return True
+        return False
+
+    def remember(self, event_ids: Iterable[str]) -> None:
+        """Note ids whose outputs the broker has confirmed."""
+        for event_id in event_ids:
+            self._ids[event_id] = None
+            self._ids.move_to_end(event_id)
+        while len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+
+
 class IntakeWorker:
     """One member of the intake consumer group (the stream worker group)."""
 
-    def __init__(
-        self, settings: Settings, decide: Decide, seen: Callable[[str], bool], *, off_loop: bool
-    ) -> None:
+    def __init__(self, settings: Settings, decide: Decide, recent: RecentIds, *, off_loop: bool) -> None:
         self.settings = settings
         self.decide = decide
-        self.seen = seen
+        self.recent = recent
         self.off_loop = off_loop
         kafka = settings.kafka
         self.live_topic = settings.topics.submitted
@@ -97,8 +124,8 @@ class IntakeWorker:
         self.routing_topics = frozenset({settings.topics.routing, settings.topics.routing_bulk})
         self.stopping = asyncio.Event()
 
-    def output(self, record: Record, outcome: Outcome) -> Output | None:
-        """Say where an outcome goes (None: a repeat already handled), counting it."""
+    def output(self, record: Record, outcome: Outcome) -> Output:
+        """Say where an outcome goes, counting it."""
         topics = self.settings.topics
         if isinstance(outcome, DeadLetter):
             log.warning(
@@ -111,10 +138,6 @@ class IntakeWorker:
             )
             metrics.record_outcome("dead_letter", outcome.error.value)
             return topics.dlq, None, outcome.model_dump_json().encode(), []
-        if self.seen(outcome.event_id):
-            log.info("event %s seen before: idempotent no-op", outcome.event_id)
-            metrics.record_outcome("no_op", "seen_before")
-            return None
         debug = log.isEnabledFor(logging.DEBUG)  # the contact is masked in the log, but cheap only when off
         if isinstance(outcome, NurtureEvent):
             if debug:
@@ -150,7 +173,16 @@ class IntakeWorker:
             decided = await asyncio.to_thread(decide_batch, records, self.decide)
         else:
             decided = await decide_in_slices(records, self.decide)
-        outputs = [out for record, outcome in decided if (out := self.output(record, outcome)) is not None]
+        outputs: list[Output] = []
+        handed: dict[str, None] = {}  # the event ids this batch hands on, once each
+        for record, outcome in decided:
+            if not isinstance(outcome, DeadLetter):
+                if outcome.event_id in handed or outcome.event_id in self.recent:
+                    log.info("event %s seen before: idempotent no-op", outcome.event_id)
+                    metrics.record_outcome("no_op", "seen_before")
+                    continue
+                handed[outcome.event_id] = None
+            outputs.append(self.output(record, outcome))
         outputs = pack(outputs, self.routing_topics)
         try:
             await self.sender.send_all(outputs)
@@ -158,7 +190,8 @@ class IntakeWorker:
             log.warning("intake outputs not confirmed (%s: %s); rewinding", type(exc).__name__, exc)
             await self.commits.commit()  # the batches before this one are written
             await rewind_to_committed(self.consumer)
-            return False
+            return False  # nothing of the batch counts as handed on: it comes back whole
+        self.recent.remember(handed)
         self.commits.written(records)
         return True
 

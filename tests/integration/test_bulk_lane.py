@@ -9,9 +9,8 @@ from collections.abc import Callable
 import orjson
 
 from schemas import SourcePosition
-from streams.agents.intake import RecentIds
 from streams.client import LeadProducer, key_of
-from streams.consumers.intake import IntakeWorker
+from streams.consumers.intake import IntakeWorker, RecentIds
 from streams.core.settings import Settings
 from streams.kafka.envelopes import events_in
 from streams.kafka.topics import ensure_topics
@@ -62,7 +61,7 @@ async def test_a_live_lead_is_decided_before_a_waiting_bulk_import(
         order.append(outcome.event_id or "")
         return outcome
 
-    worker = IntakeWorker(settings, observed, RecentIds().seen, off_loop=False)
+    worker = IntakeWorker(settings, observed, RecentIds(), off_loop=False)
     task = asyncio.create_task(worker.run())
     try:
         async with asyncio.timeout(60):
