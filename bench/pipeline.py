@@ -113,6 +113,25 @@ def hops(bootstrap: str, topics: TopicSettings, url: str, sent: dict[str, float]
     return ", ".join(cells) + " ms"
 
 
+def wait_for_all(bootstrap: str, topics: TopicSettings, url: str, wanted: set[str]) -> tuple[float, float]:
+    """``wait_for_count`` of these handoffs; if some never come, end the run saying where each one stopped.
+
+    Every lead must reach its outcome, so a missing one is a failure to look into, not a
+    slow run: its records on the lead, routing and handoff topics show which stage lost it.
+    """
+    try:
+        return wait_for_count(url, len(wanted))
+    except TimeoutError as exc:
+        missing = wanted - set(queued_times(url, wanted))
+        path = (topics.submitted, topics.bulk, topics.routing, topics.routing_bulk, topics.handoff)
+        seen = {topic: record_times(bootstrap, topic, missing) for topic in path}
+        where = "; ".join(
+            f"{event_id} on {', '.join(t for t in seen if event_id in seen[t]) or 'no topic'}"
+            for event_id in sorted(missing)[:10]
+        )
+        raise SystemExit(f"bench: {exc}; {len(missing)} missing: {where}") from None
+
+
 def by_window(queued: dict[str, float], sent: dict[str, float], broker_cpu: list[float]) -> str:
     """p99 submit -> queued of the leads sent in each window of the paced run, and the broker's CPU then.
 
@@ -178,7 +197,7 @@ def measure(
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         start = time.monotonic()
         asyncio.run(produce(bootstrap, topics.submitted, load.burst))
-        done, stall = wait_for_count(url, len(load.burst_wanted))
+        done, stall = wait_for_all(bootstrap, topics, url, load.burst_wanted)
         used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
         rate = len(load.burst) / (done - start)
         out["burst"] = f"{rate:,.0f} leads/s"
@@ -193,7 +212,7 @@ def measure(
         clear_store(url)
         with CpuWindows(broker.process.pid if broker.process else os.getpid(), WINDOW_S) as broker_cpu:
             sent = asyncio.run(produce(bootstrap, topics.submitted, load.paced, args.rate))
-        wait_for_count(url, len(load.paced_wanted))
+        wait_for_all(bootstrap, topics, url, load.paced_wanted)
         queued = queued_times(url, set(sent))
         lat = [at - sent[event_id] for event_id, at in queued.items()]
         out["latency"] = " / ".join(f"{pct(lat, p) * 1000:.0f}" for p in (50, 95, 99)) + " ms"
@@ -210,7 +229,7 @@ def measure(
         asyncio.run(produce(bootstrap, topics.submitted, [load.live]))
         out["live"] = f"{wait_for_events(url, {load.live_id}, timeout_s=300) - sent_live:.2f} s"
         say(f"  live lead behind {len(load.bulk):,} bulk: {out['live']}")
-        wait_for_count(url, len(expected_handoffs(load.bulk)) + 1)
+        wait_for_all(bootstrap, topics, url, expected_handoffs(load.bulk) | {load.live_id})
 
         say(f"  waited {settled:.1f} s in all for the workers to settle before the paced run and the import")
         # Idle means quiet long enough for every consumer's fetch wait to have grown to its

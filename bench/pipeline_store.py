@@ -23,17 +23,18 @@ def clear_store(url: str) -> None:
         engine.dispose()
 
 
-def wait_for_count(url: str, wanted: int, timeout_s: float = 600) -> tuple[float, float]:
+def wait_for_count(url: str, wanted: int, timeout_s: float = 600, quiet_s: float = 60) -> tuple[float, float]:
     """Block until ``wanted`` ledger rows exist; return (time seen, longest time without a new row).
 
     The caller empties the store first; the count is polled every 50 ms. The stall clock
-    starts at the first row, so start-up of the burst is not counted as a stall.
+    starts at the first row, so start-up of the burst is not counted as a stall. Gives up
+    (TimeoutError) after ``timeout_s``, or once ``quiet_s`` pass without a new row.
     """
     engine = make_engine(url)
     deadline = time.monotonic() + timeout_s
-    last, last_change, longest = 0, 0.0, 0.0
+    last, last_change, longest = 0, time.monotonic(), 0.0
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and time.monotonic() - last_change < quiet_s:
             with Session(engine) as session:
                 count = session.scalar(text("SELECT count(*) FROM handoff_ledger")) or 0
             now = time.monotonic()
