@@ -8,7 +8,8 @@ consumer, and the same records come back to be sent again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -74,13 +75,22 @@ def batch(topic: str, n: int) -> dict[TopicPartition, list[Any]]:
     return {TopicPartition(topic, 0): records}
 
 
-async def test_a_batch_whose_send_failed_is_sent_in_full_when_it_comes_back() -> None:
-    settings = load_settings()
-    worker = IntakeWorker(settings, decide_one, RecentIds(), off_loop=False)
-    sender = FlakySender(failures=1)
+@asynccontextmanager
+async def intake_sending_to(sender: FlakySender) -> AsyncIterator[IntakeWorker]:
+    """An intake worker, never started (no broker needed), whose outputs go to ``sender``."""
+    worker = IntakeWorker(load_settings(), decide_one, RecentIds(), off_loop=False)
     worker.sender = sender  # type: ignore[assignment]
-    records = batch(settings.topics.submitted, 6)
     try:
+        yield worker
+    finally:
+        await worker.consumer.stop()
+        await worker.producer.stop()
+
+
+async def test_a_batch_whose_send_failed_is_sent_in_full_when_it_comes_back() -> None:
+    sender = FlakySender(failures=1)
+    async with intake_sending_to(sender) as worker:
+        records = batch(worker.settings.topics.submitted, 6)
         assert await worker.handle(records) is False  # not confirmed: the consumer rewinds
         assert sender.sent == []
         assert await worker.handle(records) is True  # the same records, redelivered
@@ -88,22 +98,12 @@ async def test_a_batch_whose_send_failed_is_sent_in_full_when_it_comes_back() ->
         # Handed on now: a further redelivery (a rebalance, say) emits nothing again.
         assert await worker.handle(records) is True
         assert len(event_ids(sender.sent)) == 6
-    finally:
-        await worker.consumer.stop()
-        await worker.producer.stop()
 
 
 async def test_a_repeat_within_one_batch_is_emitted_once() -> None:
-    settings = load_settings()
-    worker = IntakeWorker(settings, decide_one, RecentIds(), off_loop=False)
     sender = FlakySender(failures=0)
-    worker.sender = sender  # type: ignore[assignment]
-    records = batch(settings.topics.submitted, 3)
-    ((tp, rs),) = records.items()
-    again = SimpleNamespace(**{**vars(rs[1]), "offset": 3})  # the same event id, sent twice
-    try:
+    async with intake_sending_to(sender) as worker:
+        ((tp, rs),) = batch(worker.settings.topics.submitted, 3).items()
+        again = SimpleNamespace(**{**vars(rs[1]), "offset": 3})  # the same event id, sent twice
         assert await worker.handle({tp: [*rs, again]}) is True
         assert sorted(event_ids(sender.sent)) == ["redeliver-0", "redeliver-1", "redeliver-2"]
-    finally:
-        await worker.consumer.stop()
-        await worker.producer.stop()
