@@ -71,6 +71,15 @@ async def decide_in_slices(records: Sequence[Record], decide: Decide) -> list[tu
     return out
 
 
+def outcome_labels(outcome: Outcome) -> tuple[str, str]:
+    """The outcome and reason an outcome is counted under (``handoff_outcomes_total``)."""
+    if isinstance(outcome, DeadLetter):
+        return "dead_letter", outcome.error.value
+    if isinstance(outcome, NurtureEvent):
+        return "nurture", outcome.disposition.value
+    return "handoff", outcome.queue
+
+
 class RecentIds:
     """The event ids intake handed on lately, so that a redelivered record is not emitted twice.
 
@@ -125,7 +134,7 @@ class IntakeWorker:
         self.stopping = asyncio.Event()
 
     def output(self, record: Record, outcome: Outcome) -> Output:
-        """Say where an outcome goes, counting it."""
+        """Say where an outcome goes."""
         topics = self.settings.topics
         if isinstance(outcome, DeadLetter):
             log.warning(
@@ -136,20 +145,17 @@ class IntakeWorker:
                 record.offset,
                 outcome.detail,
             )
-            metrics.record_outcome("dead_letter", outcome.error.value)
             return topics.dlq, None, outcome.model_dump_json().encode(), []
         debug = log.isEnabledFor(logging.DEBUG)  # the contact is masked in the log, but cheap only when off
         if isinstance(outcome, NurtureEvent):
             if debug:
                 log.debug("nurture %s (%s): %s", outcome.event_id, outcome.disposition.value,
                           outcome.contact.email)  # fmt: skip
-            metrics.record_outcome("nurture", outcome.disposition.value)
             return topics.nurture, outcome.lead_id.encode(), outcome.model_dump_json().encode(), []
         assert isinstance(outcome, HandoffEvent)  # noqa: S101 - Outcome has three members
         if debug:
             log.debug("handoff %s to %s: %s, %s", outcome.event_id, outcome.queue, outcome.contact.email,
                       outcome.contact.phone)  # fmt: skip
-        metrics.record_outcome("handoff", outcome.queue)
         # The submitted record's timestamp rides along so the sink can time speed-to-lead.
         stamp = [(metrics.SUBMITTED_HEADER, str(record.timestamp).encode())]
         routing = topics.routing_bulk if record.topic == topics.bulk else topics.routing
@@ -175,14 +181,16 @@ class IntakeWorker:
             decided = await decide_in_slices(records, self.decide)
         outputs: list[Output] = []
         handed: dict[str, None] = {}  # the event ids this batch hands on, once each
+        counted: list[tuple[str, str]] = []  # counted once the broker has confirmed the batch
         for record, outcome in decided:
             if not isinstance(outcome, DeadLetter):
                 if outcome.event_id in handed or outcome.event_id in self.recent:
                     log.info("event %s seen before: idempotent no-op", outcome.event_id)
-                    metrics.record_outcome("no_op", "seen_before")
+                    counted.append(("no_op", "seen_before"))
                     continue
                 handed[outcome.event_id] = None
             outputs.append(self.output(record, outcome))
+            counted.append(outcome_labels(outcome))
         outputs = pack(outputs, self.routing_topics)
         try:
             await self.sender.send_all(outputs)
@@ -192,6 +200,8 @@ class IntakeWorker:
             await rewind_to_committed(self.consumer)
             return False  # nothing of the batch counts as handed on: it comes back whole
         self.recent.remember(handed)
+        for outcome_kind, reason in counted:
+            metrics.record_outcome(outcome_kind, reason)
         self.commits.written(records)
         return True
 

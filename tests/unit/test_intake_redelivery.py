@@ -3,7 +3,8 @@
 Intake remembers the event ids it has handed on, so that a redelivered record (after a
 rebalance, or a retried send that did land) is not emitted twice. An id may only count as
 handed on once the broker has confirmed its outputs: a send that failed rewinds the
-consumer, and the same records come back to be sent again.
+consumer, and the same records come back to be sent again. The outcome counters move
+then too, so a batch sent twice is counted once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import orjson
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaTimeoutError
+from prometheus_client import REGISTRY
 
 from schemas import SourcePosition
 from streams.consumers.intake import IntakeWorker, RecentIds
@@ -63,6 +65,17 @@ class FlakySender:
         self.sent.extend(outputs)
 
 
+def counted() -> float:
+    """Every outcome intake has counted so far, no-ops included."""
+    return sum(
+        sample.value
+        for metric in REGISTRY.collect()
+        if metric.name == "handoff_outcomes"
+        for sample in metric.samples
+        if sample.name == "handoff_outcomes_total"
+    )
+
+
 def event_ids(outputs: Sequence[Output]) -> list[str]:
     return [orjson.loads(value)["event_id"] for _, _, value, _ in outputs for value in events_in(value)]
 
@@ -91,13 +104,17 @@ async def test_a_batch_whose_send_failed_is_sent_in_full_when_it_comes_back() ->
     sender = FlakySender(failures=1)
     async with intake_sending_to(sender) as worker:
         records = batch(worker.settings.topics.submitted, 6)
+        before = counted()
         assert await worker.handle(records) is False  # not confirmed: the consumer rewinds
         assert sender.sent == []
+        assert counted() == before
         assert await worker.handle(records) is True  # the same records, redelivered
         assert sorted(event_ids(sender.sent)) == sorted(f"redeliver-{i}" for i in range(6))
+        assert counted() == before + 6
         # Handed on now: a further redelivery (a rebalance, say) emits nothing again.
         assert await worker.handle(records) is True
         assert len(event_ids(sender.sent)) == 6
+        assert counted() == before + 12  # six idempotent no-ops
 
 
 async def test_a_repeat_within_one_batch_is_emitted_once() -> None:
