@@ -251,6 +251,26 @@ def measure(
         workers.stop()
 
 
+def layouts_arg(text: str) -> list[tuple[int, int]]:
+    """``--layouts``: comma-separated ``WORKERSxSINKS`` pairs, such as ``1x1,2x2``."""
+    out = []
+    for part in text.split(","):
+        workers, x, sinks = part.strip().partition("x")
+        if not (x and workers.isdigit() and sinks.isdigit() and int(workers) > 0 and int(sinks) > 0):
+            raise argparse.ArgumentTypeError(f"{part!r} is not WORKERSxSINKS (such as 1x1 or 2x2)")
+        out.append((int(workers), int(sinks)))
+    return out
+
+
+def stores_arg(text: str) -> list[str]:
+    """``--stores``: comma-separated ``sqlite`` and ``postgresql``."""
+    stores = [s.strip() for s in text.split(",")]
+    unknown = [s for s in stores if s not in ("sqlite", "postgresql")]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown store {unknown[0]!r}: use sqlite and/or postgresql")
+    return stores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--leads", type=int, default=20_000)
@@ -258,8 +278,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the paced latency run")
     parser.add_argument("--bulk", type=int, default=10_000, help="leads in the bulk import")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of the idle CPU window")
-    parser.add_argument("--stores", default="sqlite,postgresql")
-    parser.add_argument("--layouts", default="1x1,2x2", help="stream workers x sink workers")
+    parser.add_argument("--stores", type=stores_arg, default="sqlite,postgresql")
+    parser.add_argument(
+        "--layouts", type=layouts_arg, default="1x1,2x2", help="stream workers x sink workers"
+    )
     parser.add_argument(
         "--pg",
         default=os.environ.get("HANDOFF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
@@ -267,13 +289,12 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-ups on SIGTERM too
     load = Load(args)
-    layouts = [(int(s.split("x")[0]), int(s.split("x")[1])) for s in args.layouts.split(",")]
     results: list[tuple[str, dict[str, str]]] = []
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker() as broker:
         say("passthrough ...")
         ceiling = asyncio.run(passthrough(broker.bootstrap, load.burst))
-        for store in args.stores.split(","):
-            for layout in layouts:
+        for store in args.stores:
+            for layout in args.layouts:
                 label = f"{store}, {layout[0]} stream + {layout[1]} sink"
                 say(f"{label} ...")
                 state = Path(tmp) / uuid.uuid4().hex[:6]
